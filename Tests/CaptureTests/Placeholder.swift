@@ -1,0 +1,3 @@
+import Testing
+
+@Test func placeholder_CaptureTests() { #expect(1 + 1 == 2) }

@@ -1,0 +1,3 @@
+import Testing
+
+@Test func placeholder_ViewerCoreTests() { #expect(1 + 1 == 2) }
