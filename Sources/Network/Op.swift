@@ -1,0 +1,81 @@
+import Tensors
+
+/// How ReLU-like ops route gradients backward (the only thing the three modes change).
+public enum BackwardMode: String, Sendable, CaseIterable {
+    /// The true gradient: pass where the forward input was active.
+    case gradient
+    /// Zeiler & Fergus 2014: pass only positive incoming gradient, ignoring the forward mask.
+    case deconvnet
+    /// Springenberg et al. 2015: both the forward mask and positive incoming gradient.
+    case guided
+}
+
+/// What an op's forward pass reads and writes. Built once per planned input shape.
+public struct ForwardArgs {
+    /// Input tensors in ONNX order (constants included).
+    public let inputs: [Tensor]
+    /// The preallocated output, to be overwritten.
+    public let output: Tensor
+    /// The op's own planned state (scratch buffers, switches for backward), if it made one.
+    public let scratch: AnyObject?
+}
+
+/// What an op's backward pass reads and writes.
+public struct BackwardArgs {
+    /// Inputs and output of the forward pass that preceded this backward pass.
+    public let inputs: [Tensor]
+    public let output: Tensor
+    /// d(objective)/d(output).
+    public let outputGrad: Tensor
+    /// Where to *add* d(objective)/d(input i); nil for inputs that need no gradient (constants).
+    public let inputGrads: [Tensor?]
+    public let mode: BackwardMode
+    public let scratch: AnyObject?
+}
+
+/// One operator: shape rule, forward and backward together.
+///
+/// Ops are immutable values (attributes only); per-shape state lives in the scratch object
+/// they create in `makeScratch`, so one graph can be run by several sessions on several threads.
+public protocol Op: Sendable {
+    /// The ONNX operator name, for messages and `deepvis inspect`.
+    var kind: String { get }
+    /// The output shape for the given input shapes; throws `NetworkError.shapeMismatch` when they don't fit.
+    func outputShape(_ inputs: [[Int]]) throws -> [Int]
+    /// Per-shape state: scratch buffers and whatever backward needs from forward.
+    func makeScratch(inputs: [[Int]], output: [Int]) -> AnyObject?
+    /// Computes the output from the inputs.
+    func forward(_ a: ForwardArgs)
+    /// Accumulates input gradients from the output gradient.
+    func backward(_ a: BackwardArgs)
+    /// Multiply-accumulate count of one forward pass, for `inspect`.
+    func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int
+}
+
+extension Op {
+    public func makeScratch(inputs: [[Int]], output: [Int]) -> AnyObject? { nil }
+    public func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int { 0 }
+}
+
+/// Faults in building or running a graph.
+public enum NetworkError: Error, CustomStringConvertible, Equatable {
+    case shapeMismatch(op: String, detail: String)
+    case unknownValue(String, known: [String])
+    case notDifferentiable(layer: String, input: String)
+    case unitOutOfRange(layer: String, shape: [Int], unit: [Int])
+    case invalidGraph(String)
+
+    public var description: String {
+        switch self {
+        case let .shapeMismatch(op, detail): return "\(op): input shapes don't fit: \(detail)"
+        case let .unknownValue(name, known):
+            let some = known.prefix(40).joined(separator: ", ")
+            return "no layer named '\(name)'. Layers: \(some)\(known.count > 40 ? ", … (\(known.count) in all; see `deepvis inspect`)" : "")"
+        case let .notDifferentiable(layer, input):
+            return "layer '\(layer)' does not depend on the input '\(input)', so it has no gradient image"
+        case let .unitOutOfRange(layer, shape, unit):
+            return "unit \(unit.map(String.init).joined(separator: ",")) is out of range for layer '\(layer)' of shape \(shape.map(String.init).joined(separator: "×"))"
+        case let .invalidGraph(s): return "invalid graph: \(s)"
+        }
+    }
+}

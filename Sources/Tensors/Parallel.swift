@@ -1,0 +1,40 @@
+import Dispatch
+import Synchronization
+
+/// Splits independent loop iterations over a fixed number of worker threads.
+public enum Parallel {
+    private static let threadCount = Atomic<Int>(1)
+
+    /// How many threads `forEach` uses (1 = run inline). Also applied to OpenBLAS.
+    public static var threads: Int {
+        get { threadCount.load(ordering: .relaxed) }
+        set {
+            threadCount.store(max(1, newValue), ordering: .relaxed)
+            BLAS.threads = max(1, newValue)
+        }
+    }
+
+    /// Calls `body(i)` for i in 0..<count, in contiguous chunks over `threads` threads.
+    @inline(__always)
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        let t = min(threads, count)
+        if t <= 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UnsafeSendableBox(body)
+            DispatchQueue.concurrentPerform(iterations: t) { chunk in
+                let lo = count * chunk / t, hi = count * (chunk + 1) / t
+                for i in lo..<hi { box.value(i) }
+            }
+        }
+    }
+}
+
+/// Carries a non-Sendable closure into `concurrentPerform`; safe because the callers' bodies
+/// write disjoint output ranges.
+private struct UnsafeSendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

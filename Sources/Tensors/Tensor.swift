@@ -1,0 +1,80 @@
+/// A dense, contiguous float32 tensor (row-major; images are NCHW).
+///
+/// A reference type so that planned buffers can be handed to ops and filled in place without
+/// copy-on-write. Sharing rule: a tensor is written only by the thread that owns the executor
+/// that made it; once published (e.g. in a snapshot) it is treated as read-only.
+public final class Tensor: @unchecked Sendable, CustomStringConvertible {
+    /// The dimensions, outermost first.
+    public let shape: [Int]
+    /// Number of elements (the product of `shape`).
+    public let count: Int
+    /// The storage, owned by this tensor.
+    public let data: UnsafeMutablePointer<Float>
+
+    /// A zero-filled tensor.
+    public init(shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        data = .allocate(capacity: max(count, 1))
+        data.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// A tensor holding a copy of `values`, which must have `shape`'s element count.
+    public convenience init(shape: [Int], values: [Float]) {
+        self.init(shape: shape)
+        precondition(values.count == count, "Tensor: \(values.count) values for shape \(shape)")
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+    }
+
+    /// A tensor filled with `value`.
+    public convenience init(shape: [Int], repeating value: Float) {
+        self.init(shape: shape)
+        data.update(repeating: value, count: count)
+    }
+
+    deinit { data.deallocate() }
+
+    /// A copy of the elements.
+    public var array: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
+
+    /// A deep copy.
+    public func copy() -> Tensor {
+        let t = Tensor(shape: shape)
+        t.data.update(from: data, count: count)
+        return t
+    }
+
+    /// Copies all elements from `other`, which must have the same count.
+    public func assign(_ other: Tensor) {
+        precondition(other.count == count, "Tensor.assign: \(other.shape) into \(shape)")
+        data.update(from: other.data, count: count)
+    }
+
+    /// Sets every element to `value`.
+    public func fill(_ value: Float) { data.update(repeating: value, count: count) }
+
+    /// The same storage viewed with another shape of equal element count.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        let t = Tensor(shape: newShape)
+        precondition(t.count == count, "Tensor.reshaped: \(shape) to \(newShape)")
+        t.data.update(from: data, count: count)
+        return t
+    }
+
+    /// Element access by flat index.
+    public subscript(i: Int) -> Float {
+        get { data[i] }
+        set { data[i] = newValue }
+    }
+
+    /// A buffer view of the elements.
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
+
+    public var description: String { "Tensor\(shape)" }
+}
+
+extension Array where Element == Int {
+    /// Product of the dimensions.
+    public var elementCount: Int { reduce(1, *) }
+}
