@@ -48,13 +48,16 @@ struct Bench: ParsableCommand {
         var perKind: [String: Double] = [:]
         for (i, n) in session.graph.nodes.enumerated() { perKind[n.op.kind, default: 0] += t[i] }
         var err = ""
-        for (k, v) in perKind.sorted(by: { $0.value > $1.value }) { err += String(format: "%-20s %8.3f ms\n", k, v) }
+        for (k, v) in perKind.sorted(by: { $0.value > $1.value }) { err += pad(k, 20) + String(format: " %8.3f ms\n", v) }
         err += "slowest nodes:\n"
         for i in t.indices.sorted(by: { t[$0] > t[$1] }).prefix(15) {
             let n = session.graph.nodes[i]
-            err += String(format: "  %-28s %-18s %-16s %7.3f ms\n", session.graph.values[n.output].name, n.op.kind,
-                          session.graph.values[n.output].shape.description, t[i])
+            err += "  " + pad(session.graph.values[n.output].name, 28) + pad(n.op.kind, 18) + pad("\(session.graph.values[n.output].shape)", 20)
+                + String(format: "%7.3f ms\n", t[i])
         }
         FileHandle.standardError.write(Data(err.utf8))
     }
 }
+
+/// Left-aligns `s` in a column of `width` characters.
+func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: max(width, s.count + 1), withPad: " ", startingAt: 0) }
