@@ -19,6 +19,8 @@ public struct ModelInfo: Sendable {
     public var defaultLayer: String?
     /// Layers worth listing first, in network order.
     public var layers: [String]
+    /// Other names for layers (e.g. `blocks.0.project` is the value called `blocks.0`).
+    public var aliases: [String: String] = [:]
 
     /// Defaults for a model without a manifest: torchvision's ImageNet normalization.
     public init(name: String, inputWidth: Int, inputHeight: Int,
@@ -36,6 +38,7 @@ public struct ModelInfo: Sendable {
         let labels: String?
         let default_layer: String?
         let layers: [String]?
+        let aliases: [String: String]?
     }
 
     /// Reads a manifest; labels are resolved relative to its directory.
@@ -48,9 +51,11 @@ public struct ModelInfo: Sendable {
             labels = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if labels.last == "" { labels.removeLast() }
         }
-        return ModelInfo(name: m.name, inputWidth: m.input.width, inputHeight: m.input.height, mean: m.input.mean,
-                         std: m.input.std, resizeShorter: m.input.resize_shorter, labels: labels,
-                         defaultLayer: m.default_layer, layers: m.layers ?? [])
+        var info = ModelInfo(name: m.name, inputWidth: m.input.width, inputHeight: m.input.height, mean: m.input.mean,
+                             std: m.input.std, resizeShorter: m.input.resize_shorter, labels: labels,
+                             defaultLayer: m.default_layer, layers: m.layers ?? [])
+        info.aliases = m.aliases ?? [:]
+        return info
     }
 
     /// The manifest beside a model file, or defaults sized from the graph's input.
@@ -60,6 +65,11 @@ public struct ModelInfo: Sendable {
         let shape = graph.values[graph.inputs[0]].shape
         let name = ((modelPath as NSString).lastPathComponent as NSString).deletingPathExtension
         return ModelInfo(name: name, inputWidth: shape.count == 4 ? shape[3] : 224, inputHeight: shape.count == 4 ? shape[2] : 224)
+    }
+
+    /// The graph value id of a layer name (or alias), with the list of valid names when unknown.
+    public func layerID(_ name: String, in graph: Graph) throws -> Int {
+        try graph.id(of: aliases[name] ?? name)
     }
 
     /// The label of class `k`, or "class k" when unknown.

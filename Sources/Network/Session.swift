@@ -7,6 +7,9 @@ public enum Seed: Sendable {
     case unit(channel: Int, y: Int, x: Int)
     /// The sum (or mean) of one channel over space.
     case channel(Int, mean: Bool)
+    /// One channel weighted by its own (positive) activations: d(½‖relu(a_c)‖²)/da_c. Focuses a
+    /// channel's backward image on where the channel fired, as the deep visualization toolbox does.
+    case channelActivations(Int)
     /// An arbitrary output gradient with the layer's shape (deep dream, inversion).
     case tensor(Tensor)
 }
@@ -114,6 +117,10 @@ public final class Session {
             guard (0..<c).contains(ch) else { throw NetworkError.unitOutOfRange(layer: name, shape: shape, unit: [ch]) }
             let v: Float = mean ? 1 / Float(h * w) : 1
             for i in 0..<(h * w) { grad[ch * h * w + i] = v }
+        case let .channelActivations(ch):
+            guard (0..<c).contains(ch) else { throw NetworkError.unitOutOfRange(layer: name, shape: shape, unit: [ch]) }
+            let a = values[layer]
+            for i in 0..<(h * w) { grad[ch * h * w + i] = max(a[ch * h * w + i], 0) }
         case let .tensor(t):
             guard t.count == grad.count else {
                 throw NetworkError.shapeMismatch(op: "seed", detail: "\(t.shape) for layer '\(name)' of shape \(shape)")
