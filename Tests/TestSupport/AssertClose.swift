@@ -26,7 +26,8 @@ public func discrepancy(_ actual: UnsafeBufferPointer<Float>, _ expected: Unsafe
             d.maxAbs = .infinity; d.maxRel = .infinity; d.worst = i; break
         }
         d.maxAbs = max(d.maxAbs, err)
-        d.maxRel = max(d.maxRel, err / max(Swift.abs(e), atol / max(rtol, 1e-30)))
+        let size = max(Swift.abs(e), atol / max(rtol, 1e-30))
+        if size > 0 { d.maxRel = max(d.maxRel, err / size) }
         let excess = err - (atol + rtol * Swift.abs(e))
         if excess > worstExcess { worstExcess = excess; d.worst = i }
     }
