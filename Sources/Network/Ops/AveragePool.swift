@@ -1,0 +1,95 @@
+import Tensors
+
+/// ONNX AveragePool (2-D): y[n,c,oy,ox] = (Σ of the window's taps inside the image) / divisor.
+///
+/// The divisor counts the taps inside the image, or with `countIncludePad` the taps inside the
+/// padded extent (ceil-mode overhang beyond the end padding is never counted, as in onnxruntime
+/// and PyTorch). Backward spreads gy / divisor over the same taps; it is linear, so every
+/// backward mode passes the true gradient.
+public struct AveragePool: Op {
+    public let kind = "AveragePool"
+    public let window: PoolWindow
+    public let countIncludePad: Bool
+
+    /// An average pool; omitted attributes take ONNX's defaults (count_include_pad = 0).
+    public init(kernel: [Int], strides: [Int]? = nil, pads: [Int]? = nil, dilations: [Int]? = nil,
+                ceilMode: Bool = false, autoPad: AutoPad = .notSet, countIncludePad: Bool = false) {
+        window = PoolWindow(kernel: kernel, strides: strides, pads: pads, dilations: dilations,
+                            ceilMode: ceilMode, autoPad: autoPad)
+        self.countIncludePad = countIncludePad
+    }
+
+    /// The resolved geometry and 1/divisor for every output position of a plane.
+    final class Scratch {
+        let geometry: PoolGeometry
+        let reciprocal: UnsafeMutablePointer<Float>
+        init(geometry g: PoolGeometry, countIncludePad: Bool) {
+            geometry = g
+            reciprocal = .allocate(capacity: max(g.outH * g.outW, 1))
+            for oy in 0..<g.outH {
+                for ox in 0..<g.outW {
+                    let n = countIncludePad ? g.paddedRowCount(oy) * g.paddedColCount(ox)
+                                            : g.rows(oy).taps.count * g.cols(ox).taps.count
+                    reciprocal[oy * g.outW + ox] = n > 0 ? 1 / Float(n) : 0
+                }
+            }
+        }
+        deinit { reciprocal.deallocate() }
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws -> [Int] {
+        try window.outputShape(inputs, op: kind)
+    }
+
+    public func makeScratch(inputs: [[Int]], output: [Int]) -> AnyObject? {
+        Scratch(geometry: window.geometry(inH: inputs[0][2], inW: inputs[0][3]), countIncludePad: countIncludePad)
+    }
+
+    public func forward(_ a: ForwardArgs) {
+        let s = a.scratch as! Scratch, g = s.geometry, inv = s.reciprocal
+        let x = a.inputs[0].data, y = a.output.data
+        let planes = a.output.shape[0] * a.output.shape[1]
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        Parallel.forEach(planes) { p in
+            let src = x + p * inPlane, dst = y + p * outPlane
+            for oy in 0..<g.outH {
+                let r = g.rows(oy)
+                for ox in 0..<g.outW {
+                    let c = g.cols(ox)
+                    var sum: Float = 0
+                    for ky in r.taps {
+                        let row = src + (r.start + ky * g.dilationH) * g.inW + c.start
+                        for kx in c.taps { sum += row[kx * g.dilationW] }
+                    }
+                    dst[oy * g.outW + ox] = sum * inv[oy * g.outW + ox]
+                }
+            }
+        }
+    }
+
+    public func backward(_ a: BackwardArgs) {
+        guard let gx = a.inputGrads[0]?.data else { return }
+        let s = a.scratch as! Scratch, g = s.geometry, inv = s.reciprocal
+        let gy = a.outputGrad.data
+        let planes = a.output.shape[0] * a.output.shape[1]
+        let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
+        Parallel.forEach(planes) { p in
+            let dst = gx + p * inPlane, src = gy + p * outPlane
+            for oy in 0..<g.outH {
+                let r = g.rows(oy)
+                for ox in 0..<g.outW {
+                    let c = g.cols(ox)
+                    let v = src[oy * g.outW + ox] * inv[oy * g.outW + ox]
+                    for ky in r.taps {
+                        let row = dst + (r.start + ky * g.dilationH) * g.inW + c.start
+                        for kx in c.taps { row[kx * g.dilationW] += v }
+                    }
+                }
+            }
+        }
+    }
+
+    public func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int {
+        output.elementCount * window.kernel.elementCount
+    }
+}
