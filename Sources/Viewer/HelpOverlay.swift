@@ -10,7 +10,7 @@ extension ViewerWindow {
         let keyColumn = (lines.map { canvas.text.width(of: $0.keys, face: .mono) }.max() ?? 0) + 24
         let helpColumn = lines.map { canvas.text.width(of: $0.help) }.max() ?? 0
         let width = min(keyColumn + helpColumn + 40, layout.width - 20)
-        let height = min((lines.count + 2) * lh + 24, layout.status.y - 20)
+        let height = min((lines.count + 1) * lh + 36, layout.status.y - 20)
         let panel = Rect(x: (layout.width - width) / 2, y: max((layout.status.y - height) / 2, 10), width: width, height: height)
         canvas.fill(panel, Theme.overlay)
         canvas.outline(panel, Theme.highlight)

@@ -28,7 +28,7 @@ extension ViewerWindow {
 
     /// "#index  max value" beside the mouse when it is over a tile.
     private func drawTooltip(_ mosaic: ActivationMosaic, _ layout: ViewerLayout) {
-        guard let hover, let channel = layout.grid.index(atX: hover.x, y: hover.y), channel < mosaic.channels else { return }
+        guard !state.showHelp, let hover, let channel = layout.grid.index(atX: hover.x, y: hover.y), channel < mosaic.channels else { return }
         canvas.outline(layout.grid.rect(of: channel), Theme.text, thickness: 1)
         let text = "#\(channel)  max \(NumberText.short(Double(mosaic.channelMax[channel])))"
         let w = canvas.text.width(of: text, face: .mono) + 12, h = canvas.text.lineHeight + 6

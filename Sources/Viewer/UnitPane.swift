@@ -49,10 +49,12 @@ extension ViewerWindow {
             caption += " · step \(last.step) · obj " + NumberText.short(Double(last.objective))
         }
         if let progress, !progress.preset.isEmpty { caption += " · " + progress.preset }
-        canvas.label(caption, in: layout.optimizationCaption, colour: Theme.dimText)
+        var captionRect = layout.optimizationCaption
         if progress?.running == true {
-            canvas.label("running", in: layout.optimizationCaption, colour: Theme.accent, alignRight: true)
+            let w = canvas.label("running", in: captionRect, colour: Theme.accent, alignRight: true)
+            captionRect.width -= w + 8
         }
+        canvas.label(caption, in: captionRect, colour: Theme.dimText)
         if let image {
             let key = [sequence, position ?? -1]
             if textures.optimization.contentKey != key {
