@@ -15,6 +15,7 @@ extension ViewerWindow {
         drawStatusBar(shown, layout)
         if state.showHelp { drawHelp(layout) }
         SDL_RenderPresent(target.renderer)
+        needsRedraw = false
         canvas.text.endFrame()
         clock.presented(captureTime: shown?.captureUptimeNanoseconds)
         if screenshotRequested {

@@ -7,6 +7,8 @@ extension ViewerWindow {
         var commands: [ViewerCommand] = []
         var event = SDL_Event()
         while SDL_PollEvent(&event) != 0 {
+            // Any event (motion, resize, expose) may change the picture.
+            needsRedraw = true
             for command in translate(event) {
                 apply(command)
                 commands.append(command)

@@ -17,8 +17,12 @@ final class RenderTarget {
     init(output: ViewerOutput, title: String, width: Int, height: Int) throws(ViewerError) {
         self.output = output
         if output == .headless {
-            // Must be set before SDL_Init; events (SDL_PushEvent) still work with this driver.
-            SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen")
+            // Must be set before SDL_Init; overrides SDL_VIDEODRIVER from the environment (e.g. x11 under
+            // Xvfb) because headless never needs a display. Events (SDL_PushEvent) still work with this driver.
+            SDL_SetHintWithPriority(SDL_HINT_VIDEODRIVER, "offscreen", SDL_HINT_OVERRIDE)
+        } else {
+            // Hints outlive SDL_Quit: undo an earlier headless viewer's override in this process.
+            SDL_ResetHint(SDL_HINT_VIDEODRIVER)
         }
         // Nearest-neighbour scaling keeps activation pixels crisp when tiles are enlarged.
         SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "0")

@@ -6,7 +6,8 @@ extension ViewerWindow {
     ///
     /// Each iteration: apply scheduled `--keys` presses for this frame, drain SDL events, tell the pipeline
     /// about every applied command through `onCommand` (with the state after it), ask `frames` for the newest
-    /// published frame — it must return at once, nil if nothing new — draw, then `afterDraw(frameIndex)`.
+    /// published frame — it must return at once, nil if nothing new — draw if anything changed, then
+    /// `afterDraw(iteration)`; `maxFrames` and `--keys` frame numbers count iterations.
     /// The UI thread never waits on compute; it sleeps only to stay near `configuration.targetFPS`.
     public func run(keys: [ScheduledKey] = [], maxFrames: Int? = nil,
                     frames: () -> DisplayFrame?,
@@ -14,6 +15,7 @@ extension ViewerWindow {
                     afterDraw: (Int) -> Void = { _ in }) {
         let frameBudget = UInt64(1_000_000_000 / max(configuration.targetFPS, 1))
         var index = 0
+        var lastDrawTime: UInt64 = 0
         while !state.quitRequested, maxFrames.map({ index < $0 }) ?? true {
             let start = DisplayClock.now()
             for key in KeySequence.keys(at: index, in: keys) {
@@ -22,7 +24,12 @@ extension ViewerWindow {
             for command in handleEvents() { onCommand(command, state) }
             if state.quitRequested { break }
             // While paused the pipeline may keep publishing; the window keeps the last frame instead.
-            draw(state.paused ? nil : frames())
+            let frame = state.paused ? nil : frames()
+            // Redrawing an unchanged picture costs CPU the forward pass needs; refresh twice a second for the clock.
+            if frame != nil || needsRedraw || start - lastDrawTime >= 500_000_000 {
+                draw(frame)
+                lastDrawTime = start
+            }
             afterDraw(index)
             index += 1
             let elapsed = DisplayClock.now() - start

@@ -20,6 +20,8 @@ public final class ViewerWindow {
     var draggingSlider = false
     var clock = DisplayClock()
     var screenshotRequested = false
+    /// Set by input and commands; cleared by `draw`.
+    var needsRedraw = true
     var screenshotCount = 0
     /// Path of the last screenshot saved with the `s` key.
     public internal(set) var lastScreenshotPath: String?
@@ -83,6 +85,7 @@ public final class ViewerWindow {
     /// Applies `command` to the state against the last drawn frame; screenshots are taken after the next draw.
     public func apply(_ command: ViewerCommand) {
         state.apply(command, in: context(for: lastFrame))
+        needsRedraw = true
         if command == .screenshot { screenshotRequested = true }
     }
 
