@@ -18,6 +18,9 @@ extension ViewerWindow {
         var lastDrawTime: UInt64 = 0
         while !state.quitRequested, maxFrames.map({ index < $0 }) ?? true {
             let start = DisplayClock.now()
+            // Input is interpreted against the last drawn frame's layers; before the first one, fetch a frame
+            // so that a --keys press at frame 0 already knows the layers.
+            if lastFrame == nil, let first = frames() { lastFrame = first }
             for key in KeySequence.keys(at: index, in: keys) {
                 if let command = press(key: key) { onCommand(command, state) }
             }

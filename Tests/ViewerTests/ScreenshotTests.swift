@@ -32,6 +32,8 @@ extension SDLTests {
                 window.apply(.toggleHelp)
                 window.draw(source.frame(at: 4.1, state: window.state))
                 try window.saveScreenshot(to: keep + "/viewer-help.bmp")
+                try ViewerDemo.run(configuration: ViewerConfiguration(output: .headless, width: 900, height: 560),
+                                   keys: KeySequence.parse("0:o,0:n,0:n,0:e,1:u,1:u,1:u"), maxFrames: 2, outDirectory: keep)
             }
         }
 
