@@ -17,8 +17,8 @@ public enum PixelConversion {
                     // 16.16 fixed point of the BT.601 limited-range matrix.
                     let u = Int32(src[s + 1]) - 128, v = Int32(src[s + 3]) - 128
                     let rv = 104_597 * v, gu = -25_675 * u, gv = -53_279 * v, bu = 132_201 * u
-                    for luma in [src[s], src[s + 2]] {
-                        let c = (Int32(luma) - 16) * 76_309 + 32_768
+                    for luma in 0..<2 {
+                        let c = (Int32(src[s + 2 * luma]) - 16) * 76_309 + 32_768
                         out[d] = clamp((c + rv) >> 16)
                         out[d + 1] = clamp((c + gu + gv) >> 16)
                         out[d + 2] = clamp((c + bu) >> 16)
