@@ -12,6 +12,8 @@ final class FFmpegDecoder {
     let framesPerSecond: Double?
     /// Stream length in seconds, when the container records it.
     let duration: Double?
+    /// Frame count from the container's header (AVI, MP4), when it has one.
+    let expectedFrames: Int?
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var codec: UnsafeMutablePointer<AVCodecContext>?
@@ -67,6 +69,7 @@ final class FFmpegDecoder {
         } else {
             duration = nil
         }
+        expectedFrames = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
         packet = av_packet_alloc()
         frame = av_frame_alloc()
     }

@@ -1,7 +1,7 @@
 import Imaging
 
 /// One captured or decoded picture.
-public struct Frame: Sendable {
+public struct Frame: Sendable, Equatable {
     /// The picture, RGB8.
     public var image: RGBImage
     /// Seconds on the source's own clock: presentation time for files (growing across loops),

@@ -83,7 +83,8 @@ final class V4L2Device {
         case ENODEV, ENXIO, EIO:
             // At open the node has no driver behind it; once streaming it means the camera left.
             return operation == "open" ? .noSuchDevice(path: path) : .deviceDisconnected(path: path)
-        case ENOTTY where operation == "VIDIOC_QUERYCAP", EINVAL where operation == "VIDIOC_QUERYCAP":
+        case ENOTTY where operation == "open" || operation == "VIDIOC_QUERYCAP",
+             EINVAL where operation == "VIDIOC_QUERYCAP":
             return .notACaptureDevice(path: path, reason: "it does not answer VIDIOC_QUERYCAP")
         default: return .deviceFailed(path: path, operation: operation, reason: String(cString: strerror(code)))
         }

@@ -34,6 +34,8 @@ public final class VideoFile: FrameSource, @unchecked Sendable {
     private var clockStart: Double?
     private var pending: Frame?
     private var finished = false
+    /// A seek in this pass makes the header's frame count meaningless for truncation checks.
+    private var seekedThisPass = false
 
     /// Opens `path`; throws `.fileNotFound` or `.notAVideo` at once rather than on the first frame.
     public init(path: String, pacing: Pacing = .realTime, loop: Bool = false) throws {
@@ -86,6 +88,7 @@ public final class VideoFile: FrameSource, @unchecked Sendable {
         pending = nil
         finished = false
         clockStart = nil
+        seekedThisPass = true
         guard decoder.seek(to: max(0, seconds)) || reopen() else {
             throw CaptureError.notAVideo(path: path, reason: "cannot seek in this file")
         }
@@ -120,6 +123,7 @@ public final class VideoFile: FrameSource, @unchecked Sendable {
         guard loops, framesThisPass > 0 else { finished = true; return nil }
         loopOffset += lastTimestamp + 1 / (framesPerSecond ?? 25)
         framesThisPass = 0
+        seekedThisPass = false
         guard decoder.seek(to: 0) || reopen(), let live = self.decoder else { finished = true; return nil }
         return try decodeFrame(live)
     }
@@ -127,7 +131,10 @@ public final class VideoFile: FrameSource, @unchecked Sendable {
     /// Why the stream ended early, if it did: errors FFmpeg concealed, or a timeline shorter than the container says.
     private func endProblem(_ decoder: FFmpegDecoder) -> String? {
         if let damage = decoder.damage { return damage }
-        guard let duration, let fps = framesPerSecond, framesThisPass > 0 else { return nil }
+        if !seekedThisPass, let expected = decoder.expectedFrames, framesThisPass + 1 < expected {
+            return "\(framesThisPass) of the \(expected) frames its header lists"
+        }
+        guard !seekedThisPass, let duration, let fps = framesPerSecond, framesThisPass > 0 else { return nil }
         let expectedLast = duration - 1 / fps
         if lastTimestamp + 3 / fps < expectedLast {
             return "stream ends at \(String(format2: lastTimestamp)) s of \(String(format2: duration)) s"
