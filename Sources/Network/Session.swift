@@ -1,3 +1,4 @@
+import Dispatch
 import Tensors
 
 /// Where backward starts: which part of a layer's output the objective is.
@@ -6,6 +7,9 @@ public enum Seed: Sendable {
     case unit(channel: Int, y: Int, x: Int)
     /// The sum (or mean) of one channel over space.
     case channel(Int, mean: Bool)
+    /// One channel weighted by its own (positive) activations: d(½‖relu(a_c)‖²)/da_c. Focuses a
+    /// channel's backward image on where the channel fired, as the deep visualization toolbox does.
+    case channelActivations(Int)
     /// An arbitrary output gradient with the layer's shape (deep dream, inversion).
     case tensor(Tensor)
 }
@@ -18,7 +22,7 @@ public final class Session {
     /// The current value of every graph value (constants alias their data).
     public let values: [Tensor]
     private let scratch: [AnyObject?]
-    private let forwardArgs: [ForwardArgs]
+    let forwardArgs: [ForwardArgs]
     private var grads: [Tensor?]
     private var ancestorCache: [Int: [Int]] = [:]
 
@@ -113,11 +117,30 @@ public final class Session {
             guard (0..<c).contains(ch) else { throw NetworkError.unitOutOfRange(layer: name, shape: shape, unit: [ch]) }
             let v: Float = mean ? 1 / Float(h * w) : 1
             for i in 0..<(h * w) { grad[ch * h * w + i] = v }
+        case let .channelActivations(ch):
+            guard (0..<c).contains(ch) else { throw NetworkError.unitOutOfRange(layer: name, shape: shape, unit: [ch]) }
+            let a = values[layer]
+            for i in 0..<(h * w) { grad[ch * h * w + i] = max(a[ch * h * w + i], 0) }
         case let .tensor(t):
             guard t.count == grad.count else {
                 throw NetworkError.shapeMismatch(op: "seed", detail: "\(t.shape) for layer '\(name)' of shape \(shape)")
             }
             grad.assign(t)
         }
+    }
+}
+
+extension Session {
+    /// Mean milliseconds per node over `runs` forward passes, for finding where the time goes.
+    public func profile(runs: Int) -> [Double] {
+        var t = [Double](repeating: 0, count: graph.nodes.count)
+        for _ in 0..<runs {
+            for (i, n) in graph.nodes.enumerated() {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                n.op.forward(forwardArgs[i])
+                t[i] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+            }
+        }
+        return t.map { $0 / Double(runs) }
     }
 }

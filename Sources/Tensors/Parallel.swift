@@ -14,6 +14,23 @@ public enum Parallel {
         }
     }
 
+    /// Calls `body(range, chunk)` for up to `maxChunks` contiguous ranges covering 0..<count, one per thread;
+    /// `chunk` (0-based) lets the body use per-thread scratch memory.
+    @inline(__always)
+    public static func forChunks(_ count: Int, maxChunks: Int, _ body: (Range<Int>, Int) -> Void) {
+        let t = max(1, min(threads, count, maxChunks))
+        if t == 1 {
+            body(0..<count, 0)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UnsafeSendableBox(body)
+            DispatchQueue.concurrentPerform(iterations: t) { chunk in
+                box.value(count * chunk / t ..< count * (chunk + 1) / t, chunk)
+            }
+        }
+    }
+
     /// Calls `body(i)` for i in 0..<count, in contiguous chunks over `threads` threads.
     @inline(__always)
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {

@@ -46,10 +46,12 @@ public struct Conv: Op {
         let path: Path
         let col: UnsafeMutablePointer<Float>?
         let colCount: Int
-        init(path: Path, colCount: Int) {
+        let depthwise: DepthwiseScratch?
+        init(path: Path, colCount: Int, geometry: ConvGeometry) {
             self.path = path
             self.colCount = colCount
             col = colCount > 0 ? .allocate(capacity: colCount) : nil
+            depthwise = path == .depthwise && DepthwiseScratch.supports(geometry) ? DepthwiseScratch(geometry) : nil
         }
         deinit { col?.deallocate() }
     }
@@ -64,7 +66,7 @@ public struct Conv: Op {
         let p = path(x: inputs[0], w: inputs[1])
         let g = geometry(inputs[0])
         let colCount = p == .im2col ? inputs[1][1] * kernel[0] * kernel[1] * g.outH * g.outW : 0
-        return Scratch(path: p, colCount: colCount)
+        return Scratch(path: p, colCount: colCount, geometry: g)
     }
 
     public func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int {
@@ -90,7 +92,7 @@ public struct Conv: Op {
             }
         case .depthwise:
             for b in 0..<n {
-                Depthwise.forward(x: x.data + b * cin * inPlane, w: w.data, y: y.data + b * m * hw, channels: cin, g)
+                Depthwise.forward(x: x.data + b * cin * inPlane, w: w.data, y: y.data + b * m * hw, channels: cin, g, scratch: s.depthwise)
             }
         case .im2col:
             let cg = cin / group, mg = m / group, k = cg * kernel[0] * kernel[1]
@@ -127,59 +129,6 @@ public struct Conv: Op {
                     BLAS.gemm(transA: true, m: k, n: hw, k: mg, a: w.data + gi * mg * k, lda: k,
                               b: gy.data + (b * m + gi * mg) * hw, ldb: hw, beta: 0, c: s.col!, ldc: hw)
                     Im2Col.fold(s.col!, channels: cg, g, addingInto: gx.data + (b * cin + gi * cg) * inPlane)
-                }
-            }
-        }
-    }
-}
-
-/// Direct depthwise convolution: each channel convolved with its own kh×kw filter.
-enum Depthwise {
-    /// y[c] += w[c] ⋆ x[c]; y holds the bias already.
-    static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, channels: Int, _ g: ConvGeometry) {
-        let ow = g.outW, plane = g.outH * ow, inPlane = g.inH * g.inW, kk = g.kernelH * g.kernelW
-        Parallel.forEach(channels) { c in
-            let xc = x + c * inPlane, yc = y + c * plane, wc = w + c * kk
-            for ky in 0..<g.kernelH {
-                let rows = g.validRows(ky: ky)
-                for kx in 0..<g.kernelW {
-                    let wv = wc[ky * g.kernelW + kx]
-                    let cols = g.validColumns(kx: kx)
-                    let base = kx * g.dilationW - g.padLeft
-                    if cols.isEmpty { continue }
-                    for oy in rows {
-                        let src = xc + (oy * g.strideH - g.padTop + ky * g.dilationH) * g.inW + base
-                        let dst = yc + oy * ow
-                        if g.strideW == 1 {
-                            for ox in cols { dst[ox] += wv * src[ox] }
-                        } else {
-                            let st = g.strideW
-                            for ox in cols { dst[ox] += wv * src[ox * st] }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// gx[c] += the transposed convolution of gy[c] with w[c].
-    static func backward(gy: UnsafePointer<Float>, w: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>, channels: Int, _ g: ConvGeometry) {
-        let ow = g.outW, plane = g.outH * ow, inPlane = g.inH * g.inW, kk = g.kernelH * g.kernelW
-        Parallel.forEach(channels) { c in
-            let gxc = gx + c * inPlane, gyc = gy + c * plane, wc = w + c * kk
-            for ky in 0..<g.kernelH {
-                let rows = g.validRows(ky: ky)
-                for kx in 0..<g.kernelW {
-                    let wv = wc[ky * g.kernelW + kx]
-                    let cols = g.validColumns(kx: kx)
-                    let base = kx * g.dilationW - g.padLeft
-                    if cols.isEmpty { continue }
-                    let st = g.strideW
-                    for oy in rows {
-                        let dst = gxc + (oy * g.strideH - g.padTop + ky * g.dilationH) * g.inW + base
-                        let src = gyc + oy * ow
-                        for ox in cols { dst[ox * st] += wv * src[ox] }
-                    }
                 }
             }
         }

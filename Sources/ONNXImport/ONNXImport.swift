@@ -1,1 +1,0 @@
-// ONNXImport module.

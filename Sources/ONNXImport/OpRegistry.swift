@@ -1,0 +1,45 @@
+import Network
+
+/// How one ONNX operator becomes an engine op.
+struct OpSpec: Sendable {
+    /// Builds the op from the node's attributes and constant inputs.
+    let make: @Sendable (NodeContext) throws -> any Op
+    /// Which input positions the op reads at run time (the rest were folded into attributes); nil = all given.
+    var dataInputs: [Int]? = nil
+}
+
+/// The supported ONNX operators: one line each; the op itself lives in Network/Ops.
+enum OpRegistry {
+    static let specs: [String: OpSpec] = [
+        "Conv": OpSpec(make: makeConv),
+        "Relu": OpSpec(make: { _ in Clamp.relu }),
+        "Clip": OpSpec(make: makeClip, dataInputs: [0]),
+        "Gemm": OpSpec(make: { c in
+            Gemm(alpha: c.float("alpha", 1), beta: c.float("beta", 1), transA: c.int("transA", 0) != 0, transB: c.int("transB", 0) != 0)
+        }),
+        "Add": OpSpec(make: { _ in Add() }),
+        "GlobalAveragePool": OpSpec(make: { _ in GlobalAveragePool() }),
+        "Flatten": OpSpec(make: { c in Flatten(axis: c.int("axis", 1)) }),
+    ]
+
+    static var supported: [String] { specs.keys.sorted() }
+
+    static func makeConv(_ c: NodeContext) throws -> any Op {
+        let w = c.inputShapes[1]
+        guard w.count == 4 else { throw c.fail("only 2-D convolutions are supported (weights \(w))") }
+        let kernel = c.ints("kernel_shape") ?? [w[2], w[3]]
+        let strides = c.ints("strides") ?? [1, 1]
+        let dilations = c.ints("dilations") ?? [1, 1]
+        let pads = try c.pads2D(kernel: kernel, strides: strides, dilations: dilations)
+        return Conv(kernel: kernel, strides: strides, pads: pads, dilations: dilations, group: c.int("group", 1))
+    }
+
+    static func makeClip(_ c: NodeContext) throws -> any Op {
+        if c.opset < 11 {
+            return Clamp(low: c.float("min", -.greatestFiniteMagnitude), high: c.float("max", .greatestFiniteMagnitude))
+        }
+        let lo = try c.constantFloats(1)?.first ?? -.greatestFiniteMagnitude
+        let hi = try c.constantFloats(2)?.first ?? .greatestFiniteMagnitude
+        return Clamp(low: lo, high: hi)
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Network
+import Tensors
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the forward pass (or forward+backward); prints one JSON line. Scripts/bench-forward runs it beside the peer.")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Timed runs.") var runs = 50
+    @Option(help: "Untimed warm-up runs.") var warmup = 10
+    @Option(help: "Also backpropagate from the mean of this layer's channel 0 to the input.") var backwardFrom: String?
+    @Flag(help: "Print the time per node (summed per op kind and the slowest nodes) to stderr.") var profile = false
+
+    func run() throws {
+        let (graph, _, _) = try modelOptions.load()
+        let session = Session(graph: graph)
+        var rng = SystemRandomNumberGenerator()
+        let input = Tensor(shape: session.input.shape, values: (0..<session.input.count).map { _ in Float.random(in: -1...1, using: &rng) })
+        session.run(input)
+        let seedLayer = try backwardFrom.map { try graph.id(of: $0) }
+        func once() throws {
+            if let seedLayer {
+                session.forward(upTo: seedLayer)
+                _ = try session.backward(from: seedLayer, seed: .channel(0, mean: true))
+            } else {
+                session.forward()
+            }
+        }
+        for _ in 0..<warmup { try once() }
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try once()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        times.sort()
+        let q = { (p: Double) in times[min(times.count - 1, Int(p * Double(times.count)))] }
+        print(String(format: "{\"impl\":\"deepvis\",\"threads\":%d,\"median_ms\":%.3f,\"p10_ms\":%.3f,\"p90_ms\":%.3f,\"runs\":%d}",
+                     modelOptions.threads, q(0.5), q(0.1), q(0.9), runs))
+        if profile { printProfile(session) }
+    }
+
+    func printProfile(_ session: Session) {
+        let t = session.profile(runs: 20)
+        var perKind: [String: Double] = [:]
+        for (i, n) in session.graph.nodes.enumerated() { perKind[n.op.kind, default: 0] += t[i] }
+        var err = ""
+        for (k, v) in perKind.sorted(by: { $0.value > $1.value }) { err += pad(k, 20) + String(format: " %8.3f ms\n", v) }
+        err += "slowest nodes:\n"
+        for i in t.indices.sorted(by: { t[$0] > t[$1] }).prefix(15) {
+            let n = session.graph.nodes[i]
+            err += "  " + pad(session.graph.values[n.output].name, 28) + pad(n.op.kind, 18) + pad("\(session.graph.values[n.output].shape)", 20)
+                + String(format: "%7.3f ms\n", t[i])
+        }
+        FileHandle.standardError.write(Data(err.utf8))
+    }
+}
+
+/// Left-aligns `s` in a column of `width` characters.
+func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: max(width, s.count + 1), withPad: " ", startingAt: 0) }

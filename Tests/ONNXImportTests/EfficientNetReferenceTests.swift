@@ -1,0 +1,35 @@
+import Foundation
+import Network
+import ONNXImport
+import Tensors
+import TestSupport
+import Testing
+
+/// The default model against onnxruntime on the same preprocessed photographs.
+@Suite struct EfficientNetReferenceTests {
+    @Test func layersMatchOnnxruntime() throws {
+        let model = try ONNXModel.load(path: Fixtures.defaultModel)
+        let index = try Fixtures.referenceIndex()
+        let session = Session(graph: model.graph)
+        #expect(index.photos.count >= 4)
+        for (name, photo) in index.photos.sorted(by: { $0.key < $1.key }) {
+            let input = try Fixtures.readFloat32(Fixtures.referenceDir + "/" + photo.input.file, shape: photo.input.shape)
+            session.run(input)
+            for layer in index.layers {
+                let ref = photo.outputs[layer]!
+                let expected = try Fixtures.readFloat32(Fixtures.referenceDir + "/" + ref.file, shape: ref.shape)
+                let got = try session.value(layer)
+                #expect(got.count == expected.count, "\(layer): \(got.shape) vs \(ref.shape)")
+                var maxAbs: Float = 0, maxRef: Float = 0
+                for i in 0..<min(got.count, expected.count) {
+                    maxAbs = max(maxAbs, abs(got[i] - expected[i]))
+                    maxRef = max(maxRef, abs(expected[i]))
+                }
+                print("\(name) \(layer): max abs error \(maxAbs) (max |value| \(maxRef))")
+                // Errors grow with depth through float32 rounding; relative to the layer's scale they stay tiny.
+                #expect(maxAbs <= 1e-3 * max(1, maxRef), "\(name) \(layer): max abs error \(maxAbs)")
+                if layer == "logits" { #expect(maxAbs <= 1e-3, "\(name) logits: max abs error \(maxAbs)") }
+            }
+        }
+    }
+}

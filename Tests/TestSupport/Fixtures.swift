@@ -1,0 +1,46 @@
+import Foundation
+import Tensors
+
+/// Paths to the repository's models and to the fixtures that `Scripts/test` prepares.
+public enum Fixtures {
+    /// The repository root (found from this file's path, so tests run from any directory).
+    public static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The default model, written by Scripts/fetch-model.
+    public static var defaultModel: String { root + "/Models/efficientnet-lite0.onnx" }
+    /// onnxruntime reference outputs, written by Scripts/reference-outputs.
+    public static var referenceDir: String { root + "/.cache/reference" }
+    /// Real photographs from scikit-image, written by Scripts/reference-outputs.
+    public static var photosDir: String { root + "/.cache/photos" }
+
+    /// Reads a raw little-endian float32 file into a tensor of the given shape.
+    public static func readFloat32(_ path: String, shape: [Int]) throws -> Tensor {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        precondition(data.count == shape.elementCount * 4, "\(path): \(data.count) bytes for shape \(shape)")
+        let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        return Tensor(shape: shape, values: values)
+    }
+
+    /// The reference index (Scripts/reference-outputs' index.json).
+    public static func referenceIndex() throws -> ReferenceIndex {
+        let data = try Data(contentsOf: URL(fileURLWithPath: referenceDir + "/index.json"))
+        return try JSONDecoder().decode(ReferenceIndex.self, from: data)
+    }
+}
+
+/// The layout of `.cache/reference/index.json`.
+public struct ReferenceIndex: Decodable, Sendable {
+    public struct Entry: Decodable, Sendable { public let file: String; public let shape: [Int] }
+    public struct Photo: Decodable, Sendable {
+        public let png: String
+        public let jpg: String
+        public let input: Entry
+        public let outputs: [String: Entry]
+    }
+    public let layers: [String]
+    public let photos: [String: Photo]
+}
