@@ -21,10 +21,10 @@ public struct AveragePool: Op {
 
     /// The resolved geometry and 1/divisor for every output position of a plane.
     final class Scratch {
-        let geometry: PoolGeometry
+        let taps: PoolTaps
         let reciprocal: UnsafeMutablePointer<Float>
         init(geometry g: PoolGeometry, countIncludePad: Bool) {
-            geometry = g
+            taps = PoolTaps(g)
             reciprocal = .allocate(capacity: max(g.outH * g.outW, 1))
             for oy in 0..<g.outH {
                 for ox in 0..<g.outW {
@@ -46,16 +46,16 @@ public struct AveragePool: Op {
     }
 
     public func forward(_ a: ForwardArgs) {
-        let s = a.scratch as! Scratch, g = s.geometry, inv = s.reciprocal
+        let s = a.scratch as! Scratch, t = s.taps, g = t.geometry, inv = s.reciprocal
         let x = a.inputs[0].data, y = a.output.data
         let planes = a.output.shape[0] * a.output.shape[1]
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         Parallel.forEach(planes) { p in
             let src = x + p * inPlane, dst = y + p * outPlane
             for oy in 0..<g.outH {
-                let r = g.rows(oy)
+                let r = t.rows(oy)
                 for ox in 0..<g.outW {
-                    let c = g.cols(ox)
+                    let c = t.cols(ox)
                     var sum: Float = 0
                     for ky in r.taps {
                         let row = src + (r.start + ky * g.dilationH) * g.inW + c.start
@@ -69,16 +69,16 @@ public struct AveragePool: Op {
 
     public func backward(_ a: BackwardArgs) {
         guard let gx = a.inputGrads[0]?.data else { return }
-        let s = a.scratch as! Scratch, g = s.geometry, inv = s.reciprocal
+        let s = a.scratch as! Scratch, t = s.taps, g = t.geometry, inv = s.reciprocal
         let gy = a.outputGrad.data
         let planes = a.output.shape[0] * a.output.shape[1]
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         Parallel.forEach(planes) { p in
             let dst = gx + p * inPlane, src = gy + p * outPlane
             for oy in 0..<g.outH {
-                let r = g.rows(oy)
+                let r = t.rows(oy)
                 for ox in 0..<g.outW {
-                    let c = g.cols(ox)
+                    let c = t.cols(ox)
                     let v = src[oy * g.outW + ox] * inv[oy * g.outW + ox]
                     for ky in r.taps {
                         let row = dst + (r.start + ky * g.dilationH) * g.inW + c.start
