@@ -1,0 +1,47 @@
+/// A direction for moving the selection through the tile grid.
+public enum GridDirection: Sendable, Equatable {
+    case left, right, up, down
+}
+
+/// How the backward image is turned into pixels (the toolbox's "n" key).
+public enum BackwardRendering: String, Sendable, CaseIterable {
+    /// Signed gradient per colour channel, zero at mid-gray.
+    case raw
+    /// Signed gradient averaged over colour channels, zero at mid-gray.
+    case gray
+    /// Per-pixel L2 norm over colour channels.
+    case norm
+    /// The norm, blurred, which shows where the unit looks rather than pixel noise.
+    case normBlur = "norm-blur"
+}
+
+/// Everything a user can ask the viewer to do; keys, clicks and `--keys` sequences all become these.
+public enum ViewerCommand: Sendable, Equatable {
+    case selectUnit(Int)
+    case moveSelection(GridDirection)
+    case nextLayer
+    case previousLayer
+    case selectLayer(Int)
+    case cycleBackwardMode
+    case cycleRendering
+    case togglePerChannelNormalization
+    case toggleFreeze
+    case cycleSource
+    case togglePause
+    case screenshot
+    case toggleHelp
+    /// Show history entry `n` of the optimization; nil follows the live image.
+    case setHistoryPosition(Int?)
+    /// Step the history slider by `delta` entries (reaching the end returns to live).
+    case stepHistory(Int)
+    case quit
+}
+
+extension CaseIterable where Self: Equatable, AllCases.Index == Int {
+    /// The case after this one, wrapping around.
+    func cycled() -> Self {
+        let all = Self.allCases
+        let i = all.firstIndex(of: self)!
+        return all[(i + 1) % all.count]
+    }
+}

@@ -1,0 +1,108 @@
+import Network
+import Tensors
+import TestSupport
+import Testing
+
+/// Conv on every path (pointwise GEMM, depthwise wide-row and direct, im2col) against the ONNX definition written as a naive loop.
+@Suite struct ConvTests {
+    /// The specification: y[n,m,oy,ox] = b[m] + Σ_{c,ky,kx} w[m,c,ky,kx] · x[n, g·C/G + c, oy·s − p + ky·d, ox·s − p + kx·d].
+    static func naive(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ conv: Conv) -> Tensor {
+        let (n, cin, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (m, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        let oh = (h + conv.pads[0] + conv.pads[2] - conv.dilations[0] * (kh - 1) - 1) / conv.strides[0] + 1
+        let ow = (wd + conv.pads[1] + conv.pads[3] - conv.dilations[1] * (kw - 1) - 1) / conv.strides[1] + 1
+        let mg = m / conv.group
+        let y = Tensor(shape: [n, m, oh, ow])
+        for b0 in 0..<n { for oc in 0..<m { for oy in 0..<oh { for ox in 0..<ow {
+            var acc = Double(b?[oc] ?? 0)
+            let g = oc / mg
+            for c in 0..<cg { for ky in 0..<kh { for kx in 0..<kw {
+                let iy = oy * conv.strides[0] - conv.pads[0] + ky * conv.dilations[0]
+                let ix = ox * conv.strides[1] - conv.pads[1] + kx * conv.dilations[1]
+                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                acc += Double(w[((oc * cg + c) * kh + ky) * kw + kx]) * Double(x[((b0 * cin + g * cg + c) * h + iy) * wd + ix])
+            } } }
+            y[((b0 * m + oc) * oh + oy) * ow + ox] = Float(acc)
+        } } } }
+        return y
+    }
+
+    struct Case: CustomStringConvertible, Sendable {
+        var x: [Int], m: Int, k: [Int], strides = [1, 1], pads = [0, 0, 0, 0], dilations = [1, 1], group = 1
+        var description: String { "x\(x) m\(m) k\(k) s\(strides) p\(pads) d\(dilations) g\(group)" }
+    }
+
+    static let cases: [Case] = [
+        Case(x: [1, 5, 7, 6], m: 4, k: [1, 1]),                                              // pointwise GEMM
+        Case(x: [2, 3, 5, 7], m: 4, k: [3, 3], pads: [1, 1, 1, 1]),                          // im2col, batch 2
+        Case(x: [1, 3, 9, 8], m: 2, k: [3, 2], strides: [2, 3], pads: [0, 1, 2, 1]),         // asymmetric everything
+        Case(x: [1, 4, 8, 9], m: 6, k: [3, 3], pads: [2, 2, 2, 2], dilations: [2, 2], group: 2), // grouped, dilated
+        Case(x: [1, 6, 7, 7], m: 6, k: [3, 3], pads: [1, 1, 1, 1], group: 6),                // depthwise, stride 1
+        Case(x: [1, 5, 9, 8], m: 5, k: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], group: 5),  // TF-SAME stride 2
+        Case(x: [1, 4, 11, 10], m: 4, k: [5, 5], strides: [2, 2], pads: [1, 1, 2, 2], group: 4), // 5×5 stride 2
+        Case(x: [1, 3, 8, 8], m: 3, k: [3, 3], pads: [2, 2, 2, 2], dilations: [2, 2], group: 3), // dilated depthwise: direct path
+        Case(x: [1, 3, 9, 7], m: 3, k: [3, 3], strides: [3, 3], pads: [1, 0, 1, 2], group: 3),  // stride 3 phases
+    ]
+
+    @Test(arguments: cases)
+    func forwardMatchesDefinition(_ c: Case) throws {
+        var rng = SplitMix64(seed: 11)
+        let conv = Conv(kernel: c.k, strides: c.strides, pads: c.pads, dilations: c.dilations, group: c.group)
+        let x = Tensor.random(c.x, using: &rng)
+        let w = Tensor.random([c.m, c.x[1] / c.group, c.k[0], c.k[1]], using: &rng)
+        let b = Tensor.random([c.m], using: &rng)
+        assertClose(try evaluate(conv, [x, w, b]), Self.naive(x, w, b, conv))
+        assertClose(try evaluate(conv, [x, w]), Self.naive(x, w, nil, conv))
+    }
+
+    @Test(arguments: cases)
+    func inputGradientMatchesFiniteDifferences(_ c: Case) throws {
+        var rng = SplitMix64(seed: 12)
+        let conv = Conv(kernel: c.k, strides: c.strides, pads: c.pads, dilations: c.dilations, group: c.group)
+        let x = Tensor.random(c.x, using: &rng)
+        let w = Tensor.random([c.m, c.x[1] / c.group, c.k[0], c.k[1]], using: &rng)
+        let b = Tensor.random([c.m], using: &rng)
+        try checkGradient(conv, inputs: [x, w, b], label: "Conv \(c)")
+    }
+
+    @Test func gemmGlobalPoolFlattenAddGradients() throws {
+        var rng = SplitMix64(seed: 13)
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = Tensor.random(ta ? [5, 3] : [3, 5], using: &rng), b = Tensor.random(tb ? [4, 5] : [5, 4], using: &rng)
+            let c = Tensor.random([4], using: &rng)
+            let op = Gemm(alpha: 0.7, beta: 1.3, transA: ta, transB: tb)
+            try checkGradient(op, inputs: [a, b, c], wrt: 0, label: "Gemm A tA\(ta) tB\(tb)")
+            try checkGradient(op, inputs: [a, b, c], wrt: 1, label: "Gemm B tA\(ta) tB\(tb)")
+        }
+        try checkGradient(GlobalAveragePool(), inputs: [Tensor.random([2, 3, 5, 4], using: &rng)])
+        try checkGradient(Flatten(axis: 2), inputs: [Tensor.random([2, 3, 2, 4], using: &rng)])
+        try checkGradient(Add(), inputs: [Tensor.random([2, 3, 4, 5], using: &rng), Tensor.random([3, 1, 1], using: &rng)], wrt: 0)
+        try checkGradient(Add(), inputs: [Tensor.random([2, 3, 4, 5], using: &rng), Tensor.random([3, 1, 5], using: &rng)], wrt: 1)
+    }
+
+    /// A MobileNet-like block (stem stride 2, depthwise, residual add, project, pool, classifier) as one graph.
+    /// Smooth activations keep finite differences away from kinks; ReLU-like ops are checked alone.
+    @Test func smallNetworkGradient() throws {
+        var rng = SplitMix64(seed: 14)
+        var g = Graph()
+        let x = g.addInput("x", shape: [1, 3, 9, 9])
+        func const(_ s: [Int]) -> Int { g.addConstant("w\(g.values.count)", Tensor.random(s, in: -0.5...0.5, using: &rng)) }
+        let w1 = const([8, 3, 3, 3]), b1 = const([8])
+        var h = try g.addNode("stem", Conv(kernel: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1]), inputs: [x, w1, b1], output: "stem")
+        let a1 = try g.addNode("act", Sigmoid(), inputs: [h], output: "stem.act")
+        let w2 = const([8, 1, 3, 3])
+        h = try g.addNode("dw", Conv(kernel: [3, 3], pads: [1, 1, 1, 1], group: 8), inputs: [a1, w2], output: "dw")
+        h = try g.addNode("act2", Sigmoid(), inputs: [h], output: "dw.act")
+        h = try g.addNode("res", Add(), inputs: [h, a1], output: "res")
+        let w3 = const([4, 8, 1, 1])
+        let p = try g.addNode("proj", Conv(kernel: [1, 1]), inputs: [h, w3], output: "proj")
+        h = try g.addNode("pool", GlobalAveragePool(), inputs: [p], output: "pool")
+        h = try g.addNode("flat", Flatten(), inputs: [h], output: "flat")
+        let wf = const([3, 4]), bf = const([3])
+        let y = try g.addNode("fc", Gemm(transB: true), inputs: [h, wf, bf], output: "logits")
+        g.outputs = [y]
+        let input = Tensor.random([1, 3, 9, 9], in: -2...2, using: &rng)
+        try checkGradient(graph: g, output: y, inputs: [input], label: "small MobileNet-like graph")
+        try checkGradient(graph: g, output: p, inputs: [input], label: "small graph, mid-layer seed")
+    }
+}
