@@ -8,7 +8,9 @@ import Tensors
 /// backward mode passes the true gradient.
 public struct AveragePool: Op {
     public let kind = "AveragePool"
+    /// kernel, strides, pads, dilations, ceil_mode, auto_pad.
     public let window: PoolWindow
+    /// Whether the divisor counts padded taps (ONNX count_include_pad).
     public let countIncludePad: Bool
 
     /// An average pool; omitted attributes take ONNX's defaults (count_include_pad = 0).

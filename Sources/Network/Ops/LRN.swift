@@ -9,9 +9,13 @@ import Tensors
 /// True gradient in every mode (a smooth normalization, not a rectifier).
 public struct LRN: Op {
     public let kind = "LRN"
+    /// Channels in the window.
     public let size: Int
+    /// Scale of the mean square.
     public let alpha: Float
+    /// Exponent.
     public let beta: Float
+    /// Added before the exponent.
     public let bias: Float
 
     /// An LRN over `size` channels (required) with ONNX's default alpha, beta and bias.

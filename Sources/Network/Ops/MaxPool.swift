@@ -7,6 +7,7 @@ import Tensors
 /// that is exactly the deconvnet's unpooling (Zeiler & Fergus 2014), and the true gradient too.
 public struct MaxPool: Op {
     public let kind = "MaxPool"
+    /// kernel, strides, pads, dilations, ceil_mode, auto_pad.
     public let window: PoolWindow
 
     /// A max pool; omitted attributes take ONNX's defaults.

@@ -22,6 +22,7 @@ public struct PoolWindow: Sendable, Equatable {
     public let dilations: [Int]
     /// Output size rounds up instead of down.
     public let ceilMode: Bool
+    /// Overrides `pads` unless `.notSet`.
     public let autoPad: AutoPad
 
     /// A window; omitted attributes take ONNX's defaults.
