@@ -51,6 +51,8 @@ public final class LivePipeline: Sendable {
     let captureWake = WakeUp(), forwardWake = WakeUp(), probeWake = WakeUp()
     /// Signalled whenever a snapshot, probe result or status is published (for a UI that waits: lossless mode).
     private let uiWake = WakeUp()
+    /// Wake-ups of selected-unit workers, signalled on every control change.
+    private let workerWakes = Mutex<[WakeUp]>([])
 
     let captureRate = RateMeter(), forwardRate = RateMeter(), probeRate = RateMeter()
     private let publishLatency = LatencyRecorder(), displayLatency = LatencyRecorder()
@@ -97,7 +99,7 @@ public final class LivePipeline: Sendable {
     public func stop(timeout: Double = 10) -> Bool {
         stopping.store(true, ordering: .relaxed)
         frames.close()
-        for wake in [captureWake, forwardWake, probeWake, uiWake] { wake.signal() }
+        for wake in [captureWake, forwardWake, probeWake, uiWake] + workerWakes.withLock({ $0 }) { wake.signal() }
         return finished.wait(timeout: .now() + timeout) == .success
     }
 
@@ -118,7 +120,7 @@ public final class LivePipeline: Sendable {
             return c != before
         }
         guard changed else { return }
-        for wake in [captureWake, forwardWake, probeWake, uiWake] { wake.signal() }
+        for wake in [captureWake, forwardWake, probeWake, uiWake] + workerWakes.withLock({ $0 }) { wake.signal() }
     }
 
     /// Cycles to the next configured source.
@@ -148,6 +150,12 @@ public final class LivePipeline: Sendable {
         uiWake.signal()
     }
 
+    func registerWake(_ wake: WakeUp) {
+        workerWakes.withLock { $0.append(wake) }
+    }
+
+    func notifyUI() { uiWake.signal() }
+
     /// Lossless mode: consumes one credit granted by `requestFrame`.
     func takeCredit() -> Bool {
         credits.withLock { c in
@@ -176,6 +184,9 @@ public final class LivePipeline: Sendable {
         credits.withLock { $0 += 1 }
         forwardWake.signal()
     }
+
+    /// Lossless mode: frames asked for with `requestFrame` that the forward thread has not taken yet.
+    public var pendingFrameRequests: Int { credits.withLock { $0 } }
 
     /// Blocks the caller until `condition` holds or `timeout` seconds pass (lossless mode's UI); true if it holds.
     public func wait(timeout: Double, until condition: () -> Bool) -> Bool {

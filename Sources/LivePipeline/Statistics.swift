@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 /// Monotonic nanoseconds: the clock frames are stamped with and latencies are measured on.
@@ -93,4 +94,12 @@ public struct LiveStatistics: Sendable, Equatable {
     public var displayLatencyP90: Double
     /// Mean milliseconds of one forward pass (preprocessing included).
     public var forwardMilliseconds: Double
+}
+
+/// This process's resident set size in megabytes (VmRSS from /proc/self/status; 0 if unreadable).
+public func residentMegabytes() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
 }

@@ -27,10 +27,10 @@ extension ViewerWindow {
                      colour: Theme.dimText)
         // A result computed with the previous mode is still shown (better than nothing) while the new one computes.
         guard let backward else { return drawPlaceholder("computing…", in: layout.backward) }
-        let key = [sequence, BackwardRendering.allCases.firstIndex(of: state.rendering)!,
+        let key = [sequence, GradientRendering.allCases.firstIndex(of: state.rendering)!,
                    BackwardMode.allCases.firstIndex(of: backward.mode)!]
         if textures.backward.contentKey != key {
-            textures.backward.upload(BackwardRenderer.render(backward, as: state.rendering))
+            textures.backward.upload(state.rendering.render(backward.values, width: backward.width, height: backward.height))
             textures.backward.contentKey = key
         }
         canvas.fill(layout.backward, Theme.panel)
