@@ -59,7 +59,7 @@ struct Live: ParsableCommand {
     }
 
     func run() throws {
-        var mode = LiveOutput(headless: headless, frames: frames, out: out)
+        var mode = LiveOutput(headless: headless, frames: frames, out: out, realtime: realtime)
         if !headless && !Self.hasDisplay() {
             mode = .noDisplayFallback(frames: frames, out: out)
             warn("no display (DISPLAY and WAYLAND_DISPLAY are unset): rendering \(mode.frames!) frames headless into "
@@ -124,10 +124,11 @@ struct LiveOutput {
     /// True when the user asked for a window but there is no display.
     var fallback = false
 
-    init(headless: Bool, frames: Int?, out: String?) {
+    /// Headless runs write PNGs to `out` (default deepvis-live-out), except --realtime runs without --out (benchmarks).
+    init(headless: Bool, frames: Int?, out: String?, realtime: Bool = false) {
         self.headless = headless
         self.frames = headless ? frames ?? 10 : frames
-        self.out = headless ? out ?? "deepvis-live-out" : out
+        self.out = headless && !realtime ? out ?? "deepvis-live-out" : out
     }
 
     static func noDisplayFallback(frames: Int?, out: String?) -> LiveOutput {

@@ -25,7 +25,7 @@ struct LiveRunner {
         initialState = ViewerState(layerIndex: layerIndex, selectedUnit: unit)
         var configuration = LivePipeline.Configuration()
         configuration.lossless = lossless
-        configuration.computeThreads = options.modelOptions.threads
+        configuration.computeThreads = options.modelOptions.threadCount ?? 1
         pipeline = LivePipeline(graph: graph, info: info, layers: layers, sources: choice.sources,
                                 controls: PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: unit)),
                                 configuration: configuration)
@@ -64,7 +64,11 @@ struct LiveRunner {
         pipeline.start()
         var log = "file\tsource_frame\tsnapshot\tlayer\tunit\n"
         var saveError: String?
+        // RSS once warmed up (a quarter into the run), so --stats-json shows growth over the rest of it.
+        var warmRSS: Double?
+        let warmIteration = (mode.frames ?? 240) / 4
         viewer.run(keys: keys, maxFrames: mode.frames) { iteration in
+            if iteration == warmIteration { warmRSS = residentMegabytes() }
             guard mode.headless, !options.realtime || mode.out != nil, let out = mode.out, saveError == nil else { return }
             let name = "frame-" + String(format: "%04d", iteration) + ".png"
             do {
@@ -82,11 +86,11 @@ struct LiveRunner {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try Data(log.utf8).write(to: URL(fileURLWithPath: out + "/frames.tsv"))
         }
-        report(viewer)
+        report(viewer, warmRSS: warmRSS)
     }
 
     /// Prints the statistics (and writes --stats-json); tells a user without a display what happened instead.
-    private func report(_ viewer: LiveViewer) {
+    private func report(_ viewer: LiveViewer, warmRSS: Double?) {
         let s = pipeline.statistics
         let seconds = max(viewer.elapsedSeconds, 1e-9)
         let stats: [String: Double] = [
@@ -96,7 +100,7 @@ struct LiveRunner {
             "probe_fps": Double(s.probes) / seconds, "dropped_frames": Double(s.droppedFrames),
             "captured_frames": Double(s.capturedFrames), "forward_ms": s.forwardMilliseconds,
             "latency_p50_ms": s.displayLatencyP50, "latency_p90_ms": s.displayLatencyP90,
-            "rss_mb": residentMegabytes(),
+            "rss_mb": residentMegabytes(), "rss_warm_mb": warmRSS ?? 0,
         ]
         func f(_ key: String, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", stats[key]!) }
         print("live: \(f("seconds")) s · capture \(f("capture_fps")) fps · forward \(f("forward_fps")) fps (\(f("forward_ms")) ms)"
