@@ -52,5 +52,6 @@ let package = Package(
         .testTarget(name: "LivePipelineTests", dependencies: ["LivePipeline", "Capture", "Network", "Visualization", "TestSupport"]),
         .testTarget(name: "ViewerCoreTests", dependencies: ["ViewerCore", "TestSupport"]),
         .testTarget(name: "ViewerTests", dependencies: ["Viewer", "ViewerCore", "LivePipeline", "Network", "ONNXImport", "Visualization", "Capture", "TestSupport"]),
+        .testTarget(name: "DeepVisCLITests", dependencies: ["TestSupport"]),
     ]
 )

@@ -57,12 +57,10 @@ enum Depthwise {
                     for qx in 0..<s {
                         // Input columns ix with (ix + padLeft) % s == qx land in phase column (ix + padLeft) / s.
                         let first = ((qx - g.padLeft) % s + s) % s
-                        let dst = rowBase + qx * phase
-                        var ix = first
-                        while ix < g.inW {
-                            dst[(ix + g.padLeft) / s] = src[ix]
-                            ix += s
-                        }
+                        guard first < g.inW else { continue }
+                        let dst = rowBase + qx * phase + (first + g.padLeft) / s
+                        let from = src + first
+                        for k in 0..<((g.inW - 1 - first) / s + 1) { dst[k] = from[k * s] }
                     }
                 }
                 let n = oh * pw
