@@ -20,7 +20,7 @@ struct LiveRunner {
         self.keys = keys
         let lossless = mode.headless && !options.realtime
         let choice = try LiveSourceChoice.resolve(options, pacing: lossless ? .asFastAsPossible : .realTime)
-        let layers = PipelineLayer.list(graph: graph, info: info)
+        let layers = Self.layers(graph: graph, info: info, including: options.select.flatMap(Live.parseSelect)?.layer ?? options.layer)
         let (layerIndex, unit) = try Self.initialSelection(options, info: info, layers: layers)
         initialState = ViewerState(layerIndex: layerIndex, selectedUnit: unit)
         var configuration = LivePipeline.Configuration()
@@ -29,6 +29,19 @@ struct LiveRunner {
         pipeline = LivePipeline(graph: graph, info: info, layers: layers, sources: choice.sources,
                                 controls: PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: unit)),
                                 configuration: configuration)
+    }
+
+    /// The manifest's layers, plus `extra` in network order if it names another value (e.g. `blocks.3.expand`).
+    static func layers(graph: Graph, info: ModelInfo, including extra: String?) -> [PipelineLayer] {
+        var layers = PipelineLayer.list(graph: graph, info: info)
+        guard let extra, !layers.contains(where: { $0.name == extra }), let id = try? info.layerID(extra, in: graph) else {
+            return layers
+        }
+        var single = info
+        single.layers = [extra]
+        guard let layer = PipelineLayer.list(graph: graph, info: single).first else { return layers }
+        layers.insert(layer, at: layers.firstIndex { $0.valueID > id } ?? layers.count)
+        return layers
     }
 
     /// The layer index and unit from --select, --layer or the manifest's default layer.
