@@ -23,7 +23,7 @@ struct LiveSourceChoice {
                                     + "or pass --video FILE or --images DIR")
                 }
                 sources.append(.video(path: sample, loop: true, pacing: pacing,
-                                      note: "no camera found — playing the sample video"))
+                                      note: "no camera — sample video"))
             }
         }
         try checkOpenable(sources)
