@@ -39,7 +39,10 @@ public struct AscentProgress: Sendable {
 
 /// The outcome: the best image seen (by objective), the last one, and the history.
 public struct AscentResult: Sendable {
+    /// The best image for display (contrast-stretched around the mean for pixel presets, see `PixelSpace.stretchedImage`).
     public var best: RGBImage
+    /// The best image as the network saw it (x + mean).
+    public var bestAsSeen: RGBImage
     /// The best image in paper scale (x = pixel − mean).
     public var bestTensor: Tensor
     public var bestObjective: Float
@@ -120,7 +123,7 @@ public final class GradientAscent {
             }
             lastImage = x
             if historyEvery > 0 && (step % historyEvery == 0 || step == iterations - 1) {
-                history.append(HistoryEntry(step: step, image: space.image(x), objective: value.value, activation: value.termValues.first ?? 0))
+                history.append(HistoryEntry(step: step, image: display(x), objective: value.value, activation: value.termValues.first ?? 0))
             }
             onProgress?(AscentProgress(step: step, iterations: iterations, objective: value.value, bestObjective: bestValue))
             // Like the toolbox, the last step only measures, so the reported values describe the final image.
@@ -133,8 +136,14 @@ public final class GradientAscent {
             }
             step += 1
         }
-        return AscentResult(best: space.image(bestX), bestTensor: bestX, bestObjective: bestValue, bestStep: bestStep,
-                            last: space.image(lastImage), history: history, stop: stop, recoveries: recoveries)
+        return AscentResult(best: display(bestX), bestAsSeen: space.image(bestX), bestTensor: bestX, bestObjective: bestValue, bestStep: bestStep,
+                            last: display(lastImage), history: history, stop: stop, recoveries: recoveries)
+    }
+
+    /// Pixel presets make faint images around the mean: show them stretched, as the paper does.
+    private func display(_ x: Tensor) -> RGBImage {
+        if case .pixels = preset.parameterization { return evaluator.space.stretchedImage(x) }
+        return evaluator.space.image(x)
     }
 
     private func makeParameter(space: PixelSpace, rng: inout SeededGenerator) -> ImageParameter {

@@ -60,6 +60,15 @@ public struct PixelSpace: Sendable {
         RGBImage(planarFloat: x.array, width: width, height: height, mean: mean, std: [1, 1, 1])
     }
 
+    /// x for display as the paper shows it (the toolbox's `norm01c`): 0 is mid-gray and the largest
+    /// |x| reaches black or white, same scale for all channels. Regularized images are faint otherwise.
+    public func stretchedImage(_ x: Tensor) -> RGBImage {
+        let peak = x.buffer.reduce(Float(0)) { max($0, $1.isFinite ? abs($1) : 0) }
+        let k = peak > 0 ? 127.5 / peak : 0
+        return RGBImage(planarFloat: x.array.map { $0 * k }, width: width, height: height,
+                        mean: [127.5, 127.5, 127.5], std: [1, 1, 1])
+    }
+
     /// The x of a picture at the network's size: pixel − mean.
     public func tensor(_ image: RGBImage) -> Tensor {
         precondition(image.width == width && image.height == height, "PixelSpace: \(image.width)x\(image.height) is not \(width)x\(height)")
