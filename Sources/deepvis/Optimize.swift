@@ -25,12 +25,19 @@ struct Optimize: ParsableCommand {
     @Option(help: "Record the image every K steps.") var historyEvery = 10
     @Option(help: "Random search: run N sampled hyperparameter sets, rank them by the jitter-averaged objective.") var search: Int?
     @Option(help: "Output directory.") var out: String?
+    @Option(help: "Grid mode: several channels (or classes), comma-separated; one run per unit and preset.") var units: String?
+    @Option(help: "Grid mode: comma-separated presets; writes a contact sheet (rows: units, columns: presets).") var presets: String?
     @Flag(help: "List the presets and exit.") var listPresets = false
     @Option(help: .hidden) var benchSteps: Int?
 
     func validate() throws {
         if listPresets { return }
-        guard layer != nil, let unit else { throw ValidationError("give --layer L and --unit U (or --list-presets)") }
+        if let presets, let bad = presets.split(separator: ",").first(where: { Preset.named(String($0)) == nil }) {
+            throw ValidationError("unknown preset '\(bad)'; known: \(Preset.all.map(\.name).joined(separator: ", "))")
+        }
+        if let units, units.split(separator: ",").contains(where: { Int($0) == nil }) { throw ValidationError("--units: expected C1,C2,...") }
+        let unit = unit ?? units?.split(separator: ",").first.map(String.init)
+        guard layer != nil, let unit else { throw ValidationError("give --layer L and --unit U (or --units, or --list-presets)") }
         guard let u = UnitAddress(unit) else { throw ValidationError("--unit '\(unit)': expected C or C,Y,X with non-negative integers") }
         if channelMean && u.position != nil { throw ValidationError("--channel-mean takes --unit C without a position") }
         if out == nil && benchSteps == nil { throw ValidationError("give --out DIR") }
@@ -47,29 +54,46 @@ struct Optimize: ParsableCommand {
         let (graph, info, _) = try modelOptions.load()
         let session = Session(graph: graph)
         let space = PixelSpace(info)
-        let u = UnitAddress(unit!)!
-        let outputName = graph.values[graph.outputs[0]].name
-        let objective: Objective = if (info.aliases[layer!] ?? layer!) == outputName {
-            .logit(u.channel)
-        } else if channelMean {
-            .channel(layer!, u.channel)
-        } else {
-            .unit(layer!, channel: u.channel, y: u.position?.y, x: u.position?.x)
+        let isOutput = (info.aliases[layer!] ?? layer!) == graph.values[graph.outputs[0]].name
+        func objective(_ u: UnitAddress) -> Objective {
+            if isOutput { return .logit(u.channel) }
+            if channelMean { return .channel(layer!, u.channel) }
+            return .unit(layer!, channel: u.channel, y: u.position?.y, x: u.position?.x)
         }
-        let evaluator = try ObjectiveEvaluator(objective, session: session, space: space, info: info)
+        if let units {
+            let list = units.split(separator: ",").map { UnitAddress(channel: Int($0)!) }
+            let names = (presets ?? preset.name).split(separator: ",").map { Preset.named(String($0))! }
+            var cells: [RGBImage] = []
+            for u in list {
+                let evaluator = try ObjectiveEvaluator(objective(u), session: session, space: space, info: info)
+                for p in names { cells.append(try runOne(evaluator, preset: p, info: info, classIndex: isOutput ? u.channel : nil)) }
+            }
+            let sheet = "\(out!)/sheet-\(layer!)-\(units.replacingOccurrences(of: ",", with: "_")).png"
+            try ContactSheet.make(cells, columns: names.count).writePNG(to: sheet)
+            print("wrote \(sheet) (rows: units \(units); columns: \(names.map(\.name).joined(separator: ", ")))")
+            return
+        }
+        let u = UnitAddress(unit!)!
+        let evaluator = try ObjectiveEvaluator(objective(u), session: session, space: space, info: info)
         if let benchSteps { return try bench(evaluator, steps: benchSteps) }
         if let search { return try runSearch(evaluator, count: search, info: info) }
-        let classIndex = objective.name.hasPrefix("logit:") ? u.channel : nil
-        try runOne(evaluator, info: info, classIndex: classIndex)
+        _ = try runOne(evaluator, preset: preset, info: info, classIndex: isOutput ? u.channel : nil)
     }
 
-    private var arguments: [String] { Array(CommandLine.arguments.dropFirst()) }
+    /// What makes two runs the same (for resume): not the raw command line, so grid and single runs share results.
+    private func runKey(_ objective: Objective, _ preset: Preset) -> [String] {
+        let p = (try? JSONEncoder().encode(preset)).map { String(decoding: $0, as: UTF8.self) } ?? preset.name
+        return [objective.name, p, "\(iterations ?? preset.iterations)", "\(seed)", "\(historyEvery)", (try? modelOptions.modelPath()) ?? ""]
+    }
 
-    private func runOne(_ evaluator: ObjectiveEvaluator, info: ModelInfo, classIndex: Int?) throws {
+    /// One run with resume; returns the best image (read back when the run was already finished).
+    @discardableResult
+    private func runOne(_ evaluator: ObjectiveEvaluator, preset: Preset, info: ModelInfo, classIndex: Int?) throws -> RGBImage {
         let name = "\(evaluator.objective.name.replacingOccurrences(of: ":", with: "-"))-\(preset.name)-s\(seed)"
+        let arguments = runKey(evaluator.objective, preset)
         if let done = RunFiles.finished(out!, name: name, arguments: arguments) {
             print("\(out!)/\(name).png is already finished (best objective \(done.bestObjective)); skipping")
-            return
+            return try ImageCodec.read(path: "\(out!)/\(name).png")
         }
         let ascent = GradientAscent(evaluator: evaluator, preset: preset, iterations: iterations, seed: seed, historyEvery: historyEvery)
         let progress = ProgressReporter(label: name)
@@ -90,6 +114,7 @@ struct Optimize: ParsableCommand {
         details.forEach { print($0) }
         print("wrote \(files.map { "\(out!)/\($0)" }.joined(separator: ", "))")
         if case .diverged = result.stop { throw ExitCode(2) }
+        return result.best
     }
 
     private func runSearch(_ evaluator: ObjectiveEvaluator, count: Int, info: ModelInfo) throws {
