@@ -20,6 +20,31 @@ enum OpRegistry {
         "Add": OpSpec(make: { _ in Add() }),
         "GlobalAveragePool": OpSpec(make: { _ in GlobalAveragePool() }),
         "Flatten": OpSpec(make: { c in Flatten(axis: c.int("axis", 1)) }),
+        "MatMul": OpSpec(make: { _ in MatMul() }),
+        "Mul": OpSpec(make: { _ in Mul() }),
+        "Sub": OpSpec(make: { _ in Sub() }),
+        "Div": OpSpec(make: { _ in Div() }),
+        "Sigmoid": OpSpec(make: { _ in Sigmoid() }),
+        "HardSigmoid": OpSpec(make: { c in HardSigmoid(alpha: c.float("alpha", 0.2), beta: c.float("beta", 0.5)) }),
+        "HardSwish": OpSpec(make: { _ in HardSwish() }),
+        "Concat": OpSpec(make: { c in
+            let axis = c.int("axis", c.opset < 4 ? 1 : .min)
+            guard axis != .min else { throw c.fail("axis is required") }
+            return Concat(axis: axis)
+        }),
+        "MaxPool": OpSpec(make: makeMaxPool),
+        "AveragePool": OpSpec(make: makeAveragePool),
+        "LRN": OpSpec(make: { c in
+            let size = c.int("size", 0)
+            guard size > 0 else { throw c.fail("size is required") }
+            return LRN(size: size, alpha: c.float("alpha", 1e-4), beta: c.float("beta", 0.75), bias: c.float("bias", 1))
+        }),
+        "BatchNormalization": OpSpec(make: makeBatchNormalization, dataInputs: [0, 1, 2, 3, 4]),
+        "Dropout": OpSpec(make: makeDropout, dataInputs: [0]),
+        "Identity": OpSpec(make: { _ in Identity() }),
+        "Reshape": OpSpec(make: makeReshape, dataInputs: [0]),
+        "Softmax": OpSpec(make: makeSoftmax),
+        "Pad": OpSpec(make: makePad, dataInputs: [0]),
     ]
 
     static var supported: [String] { specs.keys.sorted() }

@@ -8,7 +8,9 @@ import Tensors
 /// backward mode passes the true gradient.
 public struct AveragePool: Op {
     public let kind = "AveragePool"
+    /// kernel, strides, pads, dilations, ceil_mode, auto_pad.
     public let window: PoolWindow
+    /// Whether the divisor counts padded taps (ONNX count_include_pad).
     public let countIncludePad: Bool
 
     /// An average pool; omitted attributes take ONNX's defaults (count_include_pad = 0).
@@ -21,10 +23,10 @@ public struct AveragePool: Op {
 
     /// The resolved geometry and 1/divisor for every output position of a plane.
     final class Scratch {
-        let geometry: PoolGeometry
+        let taps: PoolTaps
         let reciprocal: UnsafeMutablePointer<Float>
         init(geometry g: PoolGeometry, countIncludePad: Bool) {
-            geometry = g
+            taps = PoolTaps(g)
             reciprocal = .allocate(capacity: max(g.outH * g.outW, 1))
             for oy in 0..<g.outH {
                 for ox in 0..<g.outW {
@@ -46,46 +48,50 @@ public struct AveragePool: Op {
     }
 
     public func forward(_ a: ForwardArgs) {
-        let s = a.scratch as! Scratch, g = s.geometry, inv = s.reciprocal
+        let s = a.scratch as! Scratch, t = s.taps, g = t.geometry, inv = s.reciprocal
         let x = a.inputs[0].data, y = a.output.data
         let planes = a.output.shape[0] * a.output.shape[1]
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         Parallel.forEach(planes) { p in
-            let src = x + p * inPlane, dst = y + p * outPlane
+            let src = x + p * inPlane
             for oy in 0..<g.outH {
-                let r = g.rows(oy)
-                for ox in 0..<g.outW {
-                    let c = g.cols(ox)
-                    var sum: Float = 0
-                    for ky in r.taps {
-                        let row = src + (r.start + ky * g.dilationH) * g.inW + c.start
-                        for kx in c.taps { sum += row[kx * g.dilationW] }
-                    }
-                    dst[oy * g.outW + ox] = sum * inv[oy * g.outW + ox]
+                let dst = y + p * outPlane + oy * g.outW, r = t.rows(oy)
+                dst.update(repeating: 0, count: g.outW)
+                // Taps outermost, output columns innermost: independent adds that pipeline (see MaxPool).
+                Self.forEachTap(r, t) { first, cols in
+                    for ox in cols { dst[ox] += src[first + ox * g.strideW] }
                 }
+                let w = inv + oy * g.outW
+                for ox in 0..<g.outW { dst[ox] *= w[ox] }
             }
         }
     }
 
     public func backward(_ a: BackwardArgs) {
         guard let gx = a.inputGrads[0]?.data else { return }
-        let s = a.scratch as! Scratch, g = s.geometry, inv = s.reciprocal
+        let s = a.scratch as! Scratch, t = s.taps, g = t.geometry, inv = s.reciprocal
         let gy = a.outputGrad.data
         let planes = a.output.shape[0] * a.output.shape[1]
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         Parallel.forEach(planes) { p in
-            let dst = gx + p * inPlane, src = gy + p * outPlane
+            let dst = gx + p * inPlane
             for oy in 0..<g.outH {
-                let r = g.rows(oy)
-                for ox in 0..<g.outW {
-                    let c = g.cols(ox)
-                    let v = src[oy * g.outW + ox] * inv[oy * g.outW + ox]
-                    for ky in r.taps {
-                        let row = dst + (r.start + ky * g.dilationH) * g.inW + c.start
-                        for kx in c.taps { row[kx * g.dilationW] += v }
-                    }
+                let src = gy + p * outPlane + oy * g.outW, w = inv + oy * g.outW
+                // Within one tap, distinct output columns read distinct inputs, so the adds don't collide.
+                Self.forEachTap(t.rows(oy), t) { first, cols in
+                    for ox in cols { dst[first + ox * g.strideW] += src[ox] * w[ox] }
                 }
             }
+        }
+    }
+
+    /// Calls `body(offset of output column 0's tap, valid output columns)` for each in-image tap of one output row.
+    @inline(__always)
+    static func forEachTap(_ r: (taps: Range<Int>, start: Int), _ t: PoolTaps, _ body: (Int, Range<Int>) -> Void) {
+        let g = t.geometry
+        for ky in r.taps {
+            let rowOffset = (r.start + ky * g.dilationH) * g.inW - g.padLeft
+            for kx in 0..<g.kernelW { body(rowOffset + kx * g.dilationW, t.columns(tap: kx)) }
         }
     }
 

@@ -9,6 +9,7 @@ import Tensors
 /// their exact gradients too. True gradient in every mode.
 public struct BatchNormalization: Op {
     public let kind = "BatchNormalization"
+    /// Added to the variance before the square root.
     public let epsilon: Float
 
     /// Inference batch normalization with ONNX's default epsilon.

@@ -6,6 +6,7 @@ import Tensors
 /// its slot of every output row and backward adds the slot back; true gradient in every mode.
 public struct Concat: Op {
     public let kind = "Concat"
+    /// The axis to join along; negative counts from the end.
     public let axis: Int
 
     /// A concatenation along `axis` (required by ONNX; no default).

@@ -7,7 +7,9 @@ import Tensors
 /// the true gradient.
 public struct HardSigmoid: Op {
     public let kind = "HardSigmoid"
+    /// Slope.
     public let alpha: Float
+    /// Offset.
     public let beta: Float
 
     /// A hard sigmoid with ONNX's default slope 0.2 and offset 0.5.

@@ -13,8 +13,11 @@ public struct Pad: Op {
     }
 
     public let kind = "Pad"
+    /// [x1_begin, …, x1_end, …] over all axes; negative crops.
     public let pads: [Int]
+    /// How outside positions get their value.
     public let mode: Mode
+    /// The fill of constant mode.
     public let value: Float
 
     /// A pad; ONNX defaults: constant mode, value 0.

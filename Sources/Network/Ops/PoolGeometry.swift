@@ -22,6 +22,7 @@ public struct PoolWindow: Sendable, Equatable {
     public let dilations: [Int]
     /// Output size rounds up instead of down.
     public let ceilMode: Bool
+    /// Overrides `pads` unless `.notSet`.
     public let autoPad: AutoPad
 
     /// A window; omitted attributes take ONNX's defaults.
@@ -105,6 +106,52 @@ struct PoolGeometry {
     /// Likewise for columns.
     func paddedColCount(_ ox: Int) -> Int {
         Self.taps(start: ox * strideW, n: inW + padLeft + padRight, kernel: kernelW, dilation: dilationW).taps.count
+    }
+}
+
+/// Per output row and column, the clipped kernel tap range and the input offset of tap 0,
+/// tabulated once per shape so the pooling loops do no integer division.
+final class PoolTaps {
+    let geometry: PoolGeometry
+    /// [lo, hi, start] triples for each output row, then for each output column.
+    private let table: UnsafeMutablePointer<Int>
+    /// For each kernel column kx, [lo, hi): the output columns whose tap kx lies inside the image.
+    private let columnsOfTap: UnsafeMutablePointer<Int>
+
+    init(_ g: PoolGeometry) {
+        geometry = g
+        table = .allocate(capacity: 3 * (g.outH + g.outW))
+        columnsOfTap = .allocate(capacity: 2 * g.kernelW)
+        for oy in 0..<g.outH { store(oy, g.rows(oy)) }
+        for ox in 0..<g.outW { store(g.outH + ox, g.cols(ox)) }
+        for kx in 0..<g.kernelW {
+            // The valid output columns of one tap are contiguous: found by scanning once per shape.
+            let valid = (0..<g.outW).filter { g.cols($0).taps.contains(kx) }
+            columnsOfTap[2 * kx] = valid.first ?? 0
+            columnsOfTap[2 * kx + 1] = (valid.last ?? -1) + 1
+        }
+    }
+    deinit { table.deallocate(); columnsOfTap.deallocate() }
+
+    /// The output columns whose kernel tap `kx` reads inside the image.
+    @inline(__always)
+    func columns(tap kx: Int) -> Range<Int> { columnsOfTap[2 * kx]..<columnsOfTap[2 * kx + 1] }
+
+    private func store(_ i: Int, _ t: (taps: Range<Int>, start: Int)) {
+        table[3 * i] = t.taps.lowerBound; table[3 * i + 1] = t.taps.upperBound; table[3 * i + 2] = t.start
+    }
+
+    /// The in-image kernel rows of output row `oy`, and the input row of tap 0 (possibly negative).
+    @inline(__always)
+    func rows(_ oy: Int) -> (taps: Range<Int>, start: Int) {
+        (table[3 * oy]..<table[3 * oy + 1], table[3 * oy + 2])
+    }
+
+    /// Likewise for output column `ox`.
+    @inline(__always)
+    func cols(_ ox: Int) -> (taps: Range<Int>, start: Int) {
+        let i = 3 * (geometry.outH + ox)
+        return (table[i]..<table[i + 1], table[i + 2])
     }
 }
 

@@ -7,7 +7,9 @@ import Tensors
 /// backward adds gy back, true gradient in every mode.
 public struct Reshape: Op {
     public let kind = "Reshape"
+    /// The target shape: 0 copies the input dimension, −1 is inferred.
     public let shape: [Int]
+    /// Whether 0 means an empty dimension (ONNX allowzero).
     public let allowZero: Bool
 
     /// A reshape to `shape` (0 = copy, −1 = infer; ONNX default allowzero = 0).

@@ -7,7 +7,9 @@ import Tensors
 /// on. Backward: gx += y · (gy − Σ gy·y) over the same slice; true gradient in every mode.
 public struct Softmax: Op {
     public let kind = "Softmax"
+    /// The axis normalized over; negative counts from the end.
     public let axis: Int
+    /// Opset < 13: normalize over all dimensions from `axis` on.
     public let coercedTo2D: Bool
 
     /// A softmax over `axis`; pass `coercedTo2D: true` (and axis 1 by default) for opset < 13.
