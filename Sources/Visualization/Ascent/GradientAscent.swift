@@ -73,6 +73,9 @@ public final class GradientAscent {
     public var onProgress: ((AscentProgress) -> Void)?
     /// Sees (and may alter) each step's gradient before it is used: lets tests inject faults.
     public var gradientHook: ((Int, Tensor) -> Void)?
+    /// Show images contrast-stretched (the paper's faint pixel-preset images) or as the network sees them;
+    /// nil: stretched for pixel presets started from noise.
+    public var stretchDisplay: Bool?
     /// How many consecutive non-finite steps are recovered from before giving up.
     public var maxRecoveries = 3
 
@@ -142,7 +145,8 @@ public final class GradientAscent {
 
     /// Pixel presets make faint images around the mean: show them stretched, as the paper does.
     private func display(_ x: Tensor) -> RGBImage {
-        if case .pixels = preset.parameterization { return evaluator.space.stretchedImage(x) }
+        if let stretchDisplay { return stretchDisplay ? evaluator.space.stretchedImage(x) : evaluator.space.image(x) }
+        if case .pixels = preset.parameterization, start == nil { return evaluator.space.stretchedImage(x) }
         return evaluator.space.image(x)
     }
 
@@ -181,6 +185,10 @@ struct StepState {
         case let .progress(maxRate, desired):
             let n2 = g.buffer.reduce(Float(0)) { $0 + $1 * $1 }
             let k = min(maxRate, desired / max(n2, .leastNormalMagnitude)) * factor
+            for i in 0..<p.count { p.data[i] += k * g.data[i] }
+        case let .normalized(rate):
+            let mean = g.buffer.reduce(Float(0)) { $0 + abs($1) } / Float(max(g.count, 1))
+            let k = rate / max(mean, .leastNormalMagnitude) * factor
             for i in 0..<p.count { p.data[i] += k * g.data[i] }
         case let .adam(rate):
             t += 1

@@ -6,12 +6,15 @@ public enum StepRule: Sendable, Equatable, Codable, CustomStringConvertible {
     case progress(maxRate: Float, desired: Float)
     /// Adam (Kingma & Ba) on the parameters, ascending; β₁ = 0.9, β₂ = 0.999.
     case adam(Float)
+    /// x ← x + η·∇ / mean|∇| (deep dream's step: η pixels on average, whatever the gradient's scale).
+    case normalized(Float)
 
     public var description: String {
         switch self {
         case let .constant(r): return "constant η=\(r)"
         case let .progress(m, d): return "progress Δ=\(d) η≤\(m)"
         case let .adam(r): return "Adam η=\(r)"
+        case let .normalized(r): return "normalized η=\(r)"
         }
     }
 }
@@ -94,6 +97,16 @@ public struct Preset: Sendable, Equatable, Codable {
         name: "modern", summary: "Lucid-style: spectral decorrelated parameterization, jitter/scale/rotate, Adam",
         iterations: 512, stepRule: .adam(0.05), regularizers: [], parameterization: .spectral,
         jitter: Jitter(shift: 8, scale: 0.9...1.1, degrees: 5))
+
+    /// Deep dream and caricature: start from a photo, normalized steps of 1.5 pixels, small jitter.
+    public static let dream = Preset(name: "dream", summary: "amplify what a layer sees in a photo (Mordvintsev et al. 2015)",
+                                     iterations: 40, stepRule: .normalized(1.5), regularizers: [],
+                                     jitter: Jitter(shift: 8, scale: 1...1, degrees: 0))
+
+    /// Mahendran & Vedaldi inversion: from noise, Adam in pixels (the priors are in the objective).
+    public static let inversion = Preset(name: "invert", summary: "reconstruct an image from a layer's code (Mahendran & Vedaldi 2015)",
+                                         iterations: 300, stepRule: .adam(2), regularizers: [],
+                                         jitter: Jitter(shift: 2, scale: 1...1, degrees: 0))
 
     /// Every built-in preset.
     public static let all: [Preset] = paper + [modern]
