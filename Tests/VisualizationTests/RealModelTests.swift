@@ -22,8 +22,8 @@ import Visualization
             let photo = try ImageCodec.read(path: "\(Fixtures.photosDir)/\(name).png")
             photoScores.append(try ev.evaluate(space.tensor(info.networkView(of: photo))).value)
         }
-        // paper-4's step rule and blur without its clipping: ~2 logits per step, so few (slow, debug-build) steps suffice.
-        let preset = Preset(name: "progress-blur", summary: "test", iterations: 20, stepRule: .progress(maxRate: 1e8, desired: 2),
+        // paper-4's step rule and blur without its clipping: ~3 logits per step, so few (slow, debug-build) steps suffice.
+        let preset = Preset(name: "progress-blur", summary: "test", iterations: 30, stepRule: .progress(maxRate: 1e8, desired: 3),
                             regularizers: [.blur(width: 0.5, every: 4)])
         let ascent = GradientAscent(evaluator: ev, preset: preset, seed: 0)
         let r = try ascent.run()
