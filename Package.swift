@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
 
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
-        .target(name: "Network", dependencies: ["Tensors"], swiftSettings: fastMath),
+        // -O, not -Ounchecked: with -Ounchecked, Session.backward with a .tensor seed returned a garbage error in release
+        // (swift_getErrorValue crash in deepvis dream/adversarial; debug and -O builds are fine).
+        .target(name: "Network", dependencies: ["Tensors"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
         .target(name: "ONNXImport", dependencies: ["Network", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: fastMath),
         .target(name: "Visualization", dependencies: ["Network", "Imaging"], swiftSettings: fastMath),
@@ -47,7 +49,7 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "TestSupport"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "Network", "Imaging", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "VisualizationTests", dependencies: ["Visualization", "TestSupport"]),
+        .testTarget(name: "VisualizationTests", dependencies: ["Visualization", "ONNXImport", "Imaging", "Network", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
         .testTarget(name: "LivePipelineTests", dependencies: ["LivePipeline", "Capture", "Network", "Visualization", "TestSupport"]),
         .testTarget(name: "ViewerCoreTests", dependencies: ["ViewerCore", "TestSupport"]),
