@@ -6,6 +6,7 @@ import LivePipeline
 import Network
 import Viewer
 import ViewerCore
+import Visualization
 
 struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,6 +35,13 @@ struct Live: ParsableCommand {
     @Option(help: "Window size WIDTHxHEIGHT.") var size = "1280x720"
     @Flag(help: "Synthetic frames: no model, no camera (checks the window).") var demo = false
     @Option(help: "Write the measured statistics as JSON to this file at exit.") var statsJson: String?
+    @Option(help: "Gradient-ascent preset for the selected unit (see `deepvis optimize --list-presets`).")
+    var ascent = "paper-3"
+    @Option(help: "Gradient-ascent steps per selected unit.") var ascentIterations = 300
+    @Flag(help: "Don't run gradient ascent for the selected unit (saves CPU for the forward pass).") var noAscent = false
+
+    /// The preset the live ascent worker uses, or nil when it is off.
+    var ascentPreset: Preset? { noAscent ? nil : Preset.named(ascent) }
 
     func validate() throws {
         if let frames, frames < 1 { throw ValidationError("--frames must be at least 1") }
@@ -43,6 +51,10 @@ struct Live: ParsableCommand {
         }
         if realtime && !headless { throw ValidationError("--realtime only applies to --headless runs") }
         if interval <= 0 { throw ValidationError("--interval must be positive") }
+        if Preset.named(ascent) == nil {
+            throw ValidationError("--ascent '\(ascent)': presets are \(Preset.all.map(\.name).joined(separator: ", "))")
+        }
+        if ascentIterations < 2 { throw ValidationError("--ascent-iterations must be at least 2") }
         if let keys { _ = try KeySequence.parse(keys) }
     }
 

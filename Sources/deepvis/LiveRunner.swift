@@ -13,11 +13,15 @@ struct LiveRunner {
     let pipeline: LivePipeline
     let keys: [ScheduledKey]
     let initialState: ViewerState
+    let graph: Graph
+    let info: ModelInfo
 
     init(options: Live, mode: LiveOutput, graph: Graph, info: ModelInfo, keys: [ScheduledKey]) throws {
         self.options = options
         self.mode = mode
         self.keys = keys
+        self.graph = graph
+        self.info = info
         let lossless = mode.headless && !options.realtime
         let choice = try LiveSourceChoice.resolve(options, pacing: lossless ? .asFastAsPossible : .realTime)
         let layers = Self.layers(graph: graph, info: info, including: options.select.flatMap(Live.parseSelect)?.layer ?? options.layer)
@@ -74,6 +78,10 @@ struct LiveRunner {
             fail(error.description)
         }
         let viewer = LiveViewer(pipeline: pipeline, window: window)
+        if let preset = options.ascentPreset {
+            viewer.optimization = LiveAscent.attach(to: pipeline, graph: graph, info: info, preset: preset,
+                                                    iterations: options.ascentIterations)
+        }
         pipeline.start()
         var log = "file\tsource_frame\tsnapshot\tlayer\tunit\n"
         var saveError: String?
