@@ -28,7 +28,7 @@ final class DepthwiseScratch {
         pw = max((g.inW + g.padLeft + g.padRight + s - 1) / s, g.outW + kw)
         ph = max((g.inH + g.padTop + g.padBottom + s - 1) / s, g.outH + kh) + 1
         let phase = ph * pw
-        wideCount = (g.outH * pw + 7) / 8 * 8
+        wideCount = (g.outH * pw + 31) / 32 * 32
         var off: [Int] = []
         for ky in 0..<g.kernelH {
             for kx in 0..<g.kernelW { off.append(((ky % s) * s + kx % s) * phase + (ky / s) * pw + kx / s) }
@@ -98,26 +98,46 @@ enum Depthwise {
                 guard first < g.inW else { continue }
                 let dst = rowBase + qx * phase + (first + g.padLeft) / s
                 let from = src + first
-                for k in 0..<((g.inW - 1 - first) / s + 1) { dst[k] = from[k * s] }
+                let n = (g.inW - 1 - first) / s + 1
+                var k = 0
+                if s == 2 {
+                    // Deinterleave 16 inputs into 8 phase columns per step.
+                    let raw = UnsafeRawPointer(from), out = UnsafeMutableRawPointer(dst)
+                    while k + 8 <= n && first + 2 * k + 16 <= g.inW {
+                        let v = raw.loadUnaligned(fromByteOffset: 2 * k * 4, as: SIMD16<Float>.self)
+                        out.storeBytes(of: v.evenHalf, toByteOffset: k * 4, as: SIMD8<Float>.self)
+                        k += 8
+                    }
+                }
+                while k < n { dst[k] = from[k * s]; k += 1 }
             }
         }
     }
 
-    /// wide[j] = Σ_t taps[t] · phases[offsets[t] + j], eight outputs at a time.
+    /// wide[j] = Σ_t taps[t] · phases[offsets[t] + j], 32 outputs (four SIMD vectors) at a time so each
+    /// tap's weight and offset are loaded once per four multiply-adds.
     @inline(__always)
     static func accumulate(taps: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>, from phases: UnsafeMutablePointer<Float>,
                            into wide: UnsafeMutablePointer<Float>, count: Int) {
         let src = UnsafeRawPointer(phases), dst = UnsafeMutableRawPointer(wide)
-        let stride = MemoryLayout<Float>.stride
+        let f = MemoryLayout<Float>.stride, v = MemoryLayout<SIMD8<Float>>.stride
         var j = 0
         while j < count {
-            var acc = SIMD8<Float>(repeating: 0)
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             for t in 0..<offsets.count {
-                let v = src.loadUnaligned(fromByteOffset: (offsets[t] + j) * stride, as: SIMD8<Float>.self)
-                acc = acc.addingProduct(SIMD8(repeating: taps[t]), v)
+                let w = SIMD8(repeating: taps[t])
+                let p = src + (offsets[t] + j) * f
+                a0 = a0.addingProduct(w, p.loadUnaligned(as: SIMD8<Float>.self))
+                a1 = a1.addingProduct(w, p.loadUnaligned(fromByteOffset: v, as: SIMD8<Float>.self))
+                a2 = a2.addingProduct(w, p.loadUnaligned(fromByteOffset: 2 * v, as: SIMD8<Float>.self))
+                a3 = a3.addingProduct(w, p.loadUnaligned(fromByteOffset: 3 * v, as: SIMD8<Float>.self))
             }
-            dst.storeBytes(of: acc, toByteOffset: j * stride, as: SIMD8<Float>.self)
-            j += 8
+            let q = dst + j * f
+            q.storeBytes(of: a0, as: SIMD8<Float>.self)
+            q.storeBytes(of: a1, toByteOffset: v, as: SIMD8<Float>.self)
+            q.storeBytes(of: a2, toByteOffset: 2 * v, as: SIMD8<Float>.self)
+            q.storeBytes(of: a3, toByteOffset: 3 * v, as: SIMD8<Float>.self)
+            j += 32
         }
     }
 
