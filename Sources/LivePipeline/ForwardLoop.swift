@@ -19,7 +19,11 @@ final class ForwardLoop: @unchecked Sendable {
     }
 
     func run() {
-        let session = Session(graph: pipeline.graph)
+        // Pre-activation buffers can be shared with their activations unless one of them is a layer on show.
+        var session = Session(graph: pipeline.graph, activationsInPlace: true)
+        if pipeline.layers.contains(where: { session.droppedValues.contains($0.valueID) }) {
+            session = Session(graph: pipeline.graph)
+        }
         while !pipeline.isStopping {
             let controls = pipeline.controls
             if controls.paused {

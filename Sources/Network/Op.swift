@@ -84,6 +84,7 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
     case notDifferentiable(layer: String, input: String)
     case unitOutOfRange(layer: String, shape: [Int], unit: [Int])
     case invalidGraph(String)
+    case notKept(String)
 
     public var description: String {
         switch self {
@@ -96,6 +97,8 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
         case let .unitOutOfRange(layer, shape, unit):
             return "unit \(unit.map(String.init).joined(separator: ",")) is out of range for layer '\(layer)' of shape \(shape.map(String.init).joined(separator: "×"))"
         case let .invalidGraph(s): return "invalid graph: \(s)"
+        case let .notKept(name):
+            return "'\(name)' is a pre-activation value that this session computes in place of its activation; use the activation's layer"
         }
     }
 }

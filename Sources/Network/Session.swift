@@ -28,28 +28,51 @@ public final class Session {
     private var grads: [Tensor?]
     private var ancestorCache: [Int: [Int]] = [:]
 
+    /// Values whose storage an in-place fused activation overwrote (see `init`).
+    public let droppedValues: Set<Int>
+
     /// Plans buffers for the graph's current shapes.
-    public init(graph: Graph) {
+    ///
+    /// Conv → Clamp pairs are fused (the clamp runs while the conv output is in cache). With
+    /// `activationsInPlace`, the pair also shares one buffer, saving a write and a read of every
+    /// pre-activation map; those pre-activation values (e.g. `blocks.3.expand.bn`) are then not kept,
+    /// and asking for them throws. Backward is unaffected: a clamp's gradient mask is the same whether
+    /// computed from its input or its output.
+    public init(graph: Graph, activationsInPlace: Bool = false) {
         self.graph = graph
-        let vals = graph.values.map { $0.constant ?? Tensor(shape: $0.shape) }
-        values = vals
-        var sc: [AnyObject?] = []
-        var fa: [ForwardArgs] = []
-        for n in graph.nodes {
-            let s = n.op.makeScratch(inputs: n.inputs.map { graph.values[$0].shape }, output: graph.values[n.output].shape)
-            sc.append(s)
-            fa.append(ForwardArgs(inputs: n.inputs.map { vals[$0] }, output: vals[n.output], scratch: s))
-        }
-        // Fuse Conv → Clamp when the clamp is the conv output's only consumer and runs right after it.
-        var skip = [Bool](repeating: false, count: graph.nodes.count)
-        var consumers = [Int](repeating: 0, count: vals.count)
+        var consumers = [Int](repeating: 0, count: graph.values.count)
         for n in graph.nodes { for i in n.inputs { consumers[i] += 1 } }
         for o in graph.outputs { consumers[o] += 1 }
+        // Conv → Clamp where the clamp is the conv output's only consumer and runs right after it.
+        var fusedNext: [Int: Clamp] = [:]
         for i in graph.nodes.indices.dropLast() {
             let n = graph.nodes[i], next = graph.nodes[i + 1]
             guard n.op.fusesClamp, let clamp = next.op as? Clamp, next.inputs == [n.output], consumers[n.output] == 1 else { continue }
-            fa[i].epilogue = ClampEpilogue(low: clamp.low, high: clamp.high, output: vals[next.output])
-            skip[i + 1] = true
+            fusedNext[i] = clamp
+        }
+        var storage = Array(graph.values.indices)
+        if activationsInPlace {
+            for i in fusedNext.keys { storage[graph.nodes[i].output] = graph.nodes[i + 1].output }
+        }
+        droppedValues = Set(graph.values.indices.filter { storage[$0] != $0 })
+        var owned: [Int: Tensor] = [:]
+        for (id, v) in graph.values.enumerated() where storage[id] == id {
+            owned[id] = v.constant ?? Tensor(shape: v.shape)
+        }
+        let vals = graph.values.indices.map { owned[storage[$0]]! }
+        values = vals
+        var sc: [AnyObject?] = []
+        var fa: [ForwardArgs] = []
+        var skip = [Bool](repeating: false, count: graph.nodes.count)
+        for (i, n) in graph.nodes.enumerated() {
+            let s = n.op.makeScratch(inputs: n.inputs.map { graph.values[$0].shape }, output: graph.values[n.output].shape)
+            sc.append(s)
+            var args = ForwardArgs(inputs: n.inputs.map { vals[$0] }, output: vals[n.output], scratch: s)
+            if let clamp = fusedNext[i] {
+                args.epilogue = ClampEpilogue(low: clamp.low, high: clamp.high, output: vals[graph.nodes[i + 1].output])
+                skip[i + 1] = true
+            }
+            fa.append(args)
         }
         fusedAway = skip
         scratch = sc
@@ -61,7 +84,11 @@ public final class Session {
     public var input: Tensor { values[graph.inputs[0]] }
 
     /// The current contents of a named value.
-    public func value(_ name: String) throws -> Tensor { values[try graph.id(of: name)] }
+    public func value(_ name: String) throws -> Tensor {
+        let id = try graph.id(of: name)
+        guard !droppedValues.contains(id) else { throw NetworkError.notKept(name) }
+        return values[id]
+    }
 
     /// Runs every node (or only those `upTo` needs), reading whatever the input buffers hold.
     public func forward(upTo target: Int? = nil) {
@@ -93,6 +120,7 @@ public final class Session {
     /// and no weight gradients are computed.
     public func backward(from layer: Int, seed: Seed, mode: BackwardMode = .gradient) throws -> Tensor {
         let inputID = graph.inputs[0]
+        guard !droppedValues.contains(layer) else { throw NetworkError.notKept(graph.values[layer].name) }
         let nodeList = nodeIndices(for: layer)
         // Values that depend on the input: only they carry gradient.
         var live = Set<Int>([inputID])

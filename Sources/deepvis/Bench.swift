@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let (graph, _, _) = try modelOptions.load()
-        let session = Session(graph: graph)
+        let session = Session(graph: graph, activationsInPlace: true)
         var rng = SystemRandomNumberGenerator()
         let input = Tensor(shape: session.input.shape, values: (0..<session.input.count).map { _ in Float.random(in: -1...1, using: &rng) })
         session.run(input)

@@ -106,3 +106,34 @@ import Testing
         try checkGradient(graph: g, output: p, inputs: [input], label: "small graph, mid-layer seed")
     }
 }
+
+/// Sharing a conv's buffer with its activation changes nothing observable but the dropped values.
+@Suite struct InPlaceActivationTests {
+    @Test func sameActivationsAndGradientsWithSharedBuffers() throws {
+        var rng = SplitMix64(seed: 31)
+        var g = Graph()
+        let x = g.addInput("x", shape: [1, 3, 9, 9])
+        let w1 = g.addConstant("w1", Tensor.random([6, 3, 3, 3], using: &rng)), b1 = g.addConstant("b1", Tensor.random([6], using: &rng))
+        let c1 = try g.addNode("conv1", Conv(kernel: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1]), inputs: [x, w1, b1], output: "conv1.bn")
+        let a1 = try g.addNode("act1", Clamp(low: 0, high: 6), inputs: [c1], output: "act1")
+        let w2 = g.addConstant("w2", Tensor.random([6, 1, 3, 3], using: &rng))
+        let c2 = try g.addNode("dw", Conv(kernel: [3, 3], pads: [1, 1, 1, 1], group: 6), inputs: [a1, w2], output: "dw.bn")
+        let a2 = try g.addNode("act2", Clamp.relu, inputs: [c2], output: "act2")
+        g.outputs = [a2]
+        let input = Tensor.random([1, 3, 9, 9], in: -3...3, using: &rng)
+        let plain = Session(graph: g), shared = Session(graph: g, activationsInPlace: true)
+        #expect(plain.droppedValues.isEmpty)
+        #expect(shared.droppedValues == [c1, c2])
+        for s in [plain, shared] { s.run(input) }
+        assertClose(shared.values[a1], plain.values[a1], rtol: 0, atol: 0)
+        assertClose(shared.values[a2], plain.values[a2], rtol: 0, atol: 0)
+        for mode in BackwardMode.allCases {
+            let seed = Tensor.random([1, 6, 4, 4], using: &rng)
+            let gp = try plain.backward(from: a2, seed: .tensor(seed), mode: mode).copy()
+            let gs = try shared.backward(from: a2, seed: .tensor(seed), mode: mode).copy()
+            assertClose(gs, gp, rtol: 0, atol: 0)
+        }
+        #expect(throws: NetworkError.notKept("dw.bn")) { try shared.value("dw.bn") }
+        #expect(throws: NetworkError.notKept("dw.bn")) { try shared.backward(from: c2, seed: .channel(0, mean: true)) }
+    }
+}
