@@ -54,5 +54,6 @@ let package = Package(
         .testTarget(name: "LivePipelineTests", dependencies: ["LivePipeline", "TestSupport"]),
         .testTarget(name: "ViewerCoreTests", dependencies: ["ViewerCore", "TestSupport"]),
         .testTarget(name: "ViewerTests", dependencies: ["Viewer", "TestSupport"]),
+        .testTarget(name: "DeepVisCLITests", dependencies: ["TestSupport"]),
     ]
 )

@@ -50,7 +50,7 @@ struct Bench: ParsableCommand {
         var err = ""
         for (k, v) in perKind.sorted(by: { $0.value > $1.value }) { err += pad(k, 20) + String(format: " %8.3f ms\n", v) }
         err += "slowest nodes:\n"
-        for i in t.indices.sorted(by: { t[$0] > t[$1] }).prefix(15) {
+        for i in t.indices.sorted(by: { t[$0] > t[$1] }) {
             let n = session.graph.nodes[i]
             err += "  " + pad(session.graph.values[n.output].name, 28) + pad(n.op.kind, 18) + pad("\(session.graph.values[n.output].shape)", 20)
                 + String(format: "%7.3f ms\n", t[i])
