@@ -11,6 +11,8 @@ public struct ReceptiveField: Sendable, Equatable, Codable {
         public var stride: Int
         public var low: Int
         public var high: Int
+
+        public init(stride: Int, low: Int, high: Int) { self.stride = stride; self.low = low; self.high = high }
         /// The number of input rows one unit sees (before clipping).
         public var size: Int { high - low + 1 }
 
