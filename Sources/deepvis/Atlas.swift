@@ -79,7 +79,7 @@ struct AtlasBuild: ParsableCommand {
             let folder = try ImageFolder(path: images, loop: false)
             folder.close()
             var files = folder.files[...]
-            return AtlasImages(description: "images \(images) (\(files.count) files)") {
+            return AtlasImages(description: "images \(images)") {
                 guard let file = files.popFirst() else { return nil }
                 return ((file as NSString).lastPathComponent, try ImageCodec.read(path: file))
             }
