@@ -51,9 +51,9 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "VisualizationTests", dependencies: ["Visualization", "ONNXImport", "Imaging", "Network", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
-        .testTarget(name: "LivePipelineTests", dependencies: ["LivePipeline", "TestSupport"]),
+        .testTarget(name: "LivePipelineTests", dependencies: ["LivePipeline", "Capture", "Network", "Visualization", "TestSupport"]),
         .testTarget(name: "ViewerCoreTests", dependencies: ["ViewerCore", "TestSupport"]),
-        .testTarget(name: "ViewerTests", dependencies: ["Viewer", "TestSupport"]),
+        .testTarget(name: "ViewerTests", dependencies: ["Viewer", "ViewerCore", "LivePipeline", "Network", "ONNXImport", "Visualization", "Capture", "TestSupport"]),
         .testTarget(name: "DeepVisCLITests", dependencies: ["TestSupport"]),
     ]
 )

@@ -1,1 +1,217 @@
-// LivePipeline module.
+import Capture
+import Dispatch
+import Foundation
+import Network
+import Synchronization
+import Tensors
+
+/// Threads that turn frames into what the viewer draws (DESIGN §1). No SDL here.
+///
+/// ```
+/// capture thread ──FrameMailbox (newest wins)──▶ forward thread ──LatestValue<LayerSnapshot>──▶ UI
+///                                                                 └─▶ probe thread ──LatestValue<ProbeResult>──▶ UI
+/// ```
+/// Every hand-over is a locked one-slot box; a `WakeUp` tells the consumer something changed. The UI only
+/// reads boxes (never waits, except in lossless mode where it asks for each frame and waits for it), and
+/// no worker ever waits on the UI. Control changes (`update`) reach each worker at its next step boundary.
+public final class LivePipeline: Sendable {
+    /// How the pipeline runs.
+    public struct Configuration: Sendable {
+        /// Seconds between attempts to reopen a camera that went away.
+        public var retryInterval: Double = 1
+        /// Reproducible mode (headless output, tests): no frame is dropped, and the forward thread processes
+        /// a new frame only when the UI asks for one with `requestFrame()`.
+        public var lossless = false
+        /// `Parallel.threads` (our loops and OpenBLAS) for the whole process. The forward and probe threads each
+        /// run one pass at a time; with two vCPUs worth about one core, 1 keeps them from oversubscribing.
+        public var computeThreads = 1
+        /// Nice value added to the probe thread, so the forward pass wins when both want the CPU.
+        public var probeNiceness: Int32 = 5
+
+        /// Defaults: live, lossy, one compute thread.
+        public init() {}
+    }
+
+    public let graph: Graph
+    public let info: ModelInfo
+    /// The layers the user can switch between.
+    public let layers: [PipelineLayer]
+    public let sources: [LiveSource]
+    public let configuration: Configuration
+
+    let frames: FrameMailbox<StampedFrame>
+    private let snapshots = LatestValue<LayerSnapshot>()
+    private let probes = LatestValue<ProbeResult>()
+    private let status: LatestValue<SourceStatus>
+    private let controlState: Mutex<PipelineControls>
+    private let credits = Mutex(0)
+    private let stopping = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
+    private let finished = DispatchGroup()
+    let captureWake = WakeUp(), forwardWake = WakeUp(), probeWake = WakeUp()
+    /// Signalled whenever a snapshot, probe result or status is published (for a UI that waits: lossless mode).
+    private let uiWake = WakeUp()
+    /// Wake-ups of selected-unit workers, signalled on every control change.
+    private let workerWakes = Mutex<[WakeUp]>([])
+
+    let captureRate = RateMeter(), forwardRate = RateMeter(), probeRate = RateMeter()
+    private let publishLatency = LatencyRecorder(), displayLatency = LatencyRecorder()
+    private let forwardTime = Mutex((total: 0.0, count: 0))
+
+    /// A pipeline over `graph` reading `sources` (at least one), starting with `controls`. Call `start()`.
+    public init(graph: Graph, info: ModelInfo, layers: [PipelineLayer], sources: [LiveSource],
+                controls: PipelineControls, configuration: Configuration = Configuration()) {
+        precondition(!sources.isEmpty, "LivePipeline needs at least one source")
+        precondition(layers.indices.contains(controls.selection.layerIndex), "initial layer out of range")
+        self.graph = graph
+        self.info = info
+        self.layers = layers
+        self.sources = sources
+        self.configuration = configuration
+        controlState = Mutex(controls)
+        frames = FrameMailbox(arrived: forwardWake)
+        status = LatestValue(SourceStatus(phase: .opening, source: sources[controls.sourceIndex].name, message: ""))
+    }
+
+    /// Starts the capture, forward and probe threads.
+    public func start() {
+        guard !started.exchange(true, ordering: .relaxed) else { return }
+        Parallel.threads = configuration.computeThreads
+        spawn("deepvis-capture", CaptureLoop(pipeline: self).run)
+        spawn("deepvis-forward", ForwardLoop(pipeline: self).run)
+        spawn("deepvis-probe", ProbeLoop(pipeline: self).run)
+    }
+
+    /// Runs `body` on a new thread counted in `finished`, with room for deep network stacks.
+    func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        finished.enter()
+        let thread = Thread { [finished] in
+            body()
+            finished.leave()
+        }
+        thread.name = name
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Stops every thread and waits (up to `timeout` seconds) for them to finish; true if they did.
+    @discardableResult
+    public func stop(timeout: Double = 10) -> Bool {
+        stopping.store(true, ordering: .relaxed)
+        frames.close()
+        for wake in [captureWake, forwardWake, probeWake, uiWake] + workerWakes.withLock({ $0 }) { wake.signal() }
+        return finished.wait(timeout: .now() + timeout) == .success
+    }
+
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    // MARK: controls
+
+    /// What the user currently asks for.
+    public var controls: PipelineControls { controlState.withLock { $0 } }
+
+    /// Changes the controls; every worker sees the change at its next step boundary.
+    public func update(_ body: (inout PipelineControls) -> Void) {
+        let changed = controlState.withLock { c -> Bool in
+            let before = c
+            body(&c)
+            precondition(layers.indices.contains(c.selection.layerIndex) && sources.indices.contains(c.sourceIndex),
+                         "controls out of range: \(c)")
+            return c != before
+        }
+        guard changed else { return }
+        for wake in [captureWake, forwardWake, probeWake, uiWake] + workerWakes.withLock({ $0 }) { wake.signal() }
+    }
+
+    /// Cycles to the next configured source.
+    public func cycleSource() {
+        update { $0.sourceIndex = ($0.sourceIndex + 1) % sources.count }
+    }
+
+    // MARK: publishing (worker side)
+
+    func publish(_ snapshot: LayerSnapshot, forwardNanoseconds: UInt64) {
+        snapshots.publish(snapshot)
+        forwardRate.tick()
+        publishLatency.record(since: snapshot.captureTime)
+        forwardTime.withLock { $0 = ($0.total + Double(forwardNanoseconds) / 1e6, $0.count + 1) }
+        probeWake.signal()
+        uiWake.signal()
+    }
+
+    func publish(_ result: ProbeResult) {
+        probes.publish(result)
+        probeRate.tick()
+        uiWake.signal()
+    }
+
+    func publishStatus(_ newStatus: SourceStatus) {
+        status.publish(newStatus)
+        uiWake.signal()
+    }
+
+    func registerWake(_ wake: WakeUp) {
+        workerWakes.withLock { $0.append(wake) }
+    }
+
+    func notifyUI() { uiWake.signal() }
+
+    /// Lossless mode: consumes one credit granted by `requestFrame`.
+    func takeCredit() -> Bool {
+        credits.withLock { c in
+            guard c > 0 else { return false }
+            c -= 1
+            return true
+        }
+    }
+
+    // MARK: reading (UI side)
+
+    /// The newest snapshot, if any.
+    public var latestSnapshot: LayerSnapshot? { snapshots.value }
+
+    /// The newest backward image, if any (check its `selection` and `snapshotSequence` before showing it).
+    public var latestProbe: ProbeResult? { probes.value }
+
+    /// Where the frames come from and what went wrong.
+    public var sourceStatus: SourceStatus { status.value! }
+
+    /// A number that changes whenever a snapshot, probe result or status is published.
+    public var publishVersion: Int { snapshots.versioned.version + probes.versioned.version + status.versioned.version }
+
+    /// Lossless mode: lets the forward thread take one more frame from the source.
+    public func requestFrame() {
+        credits.withLock { $0 += 1 }
+        forwardWake.signal()
+    }
+
+    /// Lossless mode: frames asked for with `requestFrame` that the forward thread has not taken yet.
+    public var pendingFrameRequests: Int { credits.withLock { $0 } }
+
+    /// Blocks the caller until `condition` holds or `timeout` seconds pass (lossless mode's UI); true if it holds.
+    public func wait(timeout: Double, until condition: () -> Bool) -> Bool {
+        let deadline = uptimeNanoseconds() + UInt64(timeout * 1e9)
+        while !condition() {
+            let now = uptimeNanoseconds()
+            guard now < deadline, !isStopping else { return false }
+            uiWake.wait(seconds: Double(deadline - now) / 1e9)
+        }
+        return true
+    }
+
+    /// The viewer calls this when it has drawn `snapshot`: records capture → display latency.
+    public func displayed(_ snapshot: LayerSnapshot, at now: UInt64 = uptimeNanoseconds()) {
+        displayLatency.record(since: snapshot.captureTime, now: now)
+    }
+
+    /// The figures measured so far.
+    public var statistics: LiveStatistics {
+        let forward = forwardTime.withLock { $0 }
+        return LiveStatistics(
+            captureFPS: captureRate.rate(), forwardFPS: forwardRate.rate(), probeFPS: probeRate.rate(),
+            droppedFrames: frames.droppedCount, capturedFrames: captureRate.count, forwardPasses: forwardRate.count,
+            probes: probeRate.count, publishLatencyP50: publishLatency.percentile(50),
+            displayLatencyP50: displayLatency.percentile(50), displayLatencyP90: displayLatency.percentile(90),
+            forwardMilliseconds: forward.count > 0 ? forward.total / Double(forward.count) : 0)
+    }
+}

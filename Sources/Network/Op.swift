@@ -18,6 +18,23 @@ public struct ForwardArgs {
     public let output: Tensor
     /// The op's own planned state (scratch buffers, switches for backward), if it made one.
     public let scratch: AnyObject?
+    /// A clamp to apply to the output into a second buffer while it is still in cache (set by the
+    /// session only for ops that declare `fusesClamp`; the clamp node itself is then skipped).
+    public var epilogue: ClampEpilogue? = nil
+}
+
+/// A fused activation: `output = min(max(op output, low), high)`.
+public struct ClampEpilogue {
+    public let low: Float
+    public let high: Float
+    public let output: Tensor
+
+    /// Applies the clamp to `count` elements starting at `offset`.
+    @inline(__always)
+    public func apply(from y: UnsafePointer<Float>, offset: Int, count: Int) {
+        let src = y + offset, dst = output.data + offset, lo = low, hi = high
+        for i in 0..<count { dst[i] = min(max(src[i], lo), hi) }
+    }
 }
 
 /// What an op's backward pass reads and writes.
@@ -50,9 +67,12 @@ public protocol Op: Sendable {
     func backward(_ a: BackwardArgs)
     /// Multiply-accumulate count of one forward pass, for `inspect`.
     func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int
+    /// Whether `forward` honours `ForwardArgs.epilogue`.
+    var fusesClamp: Bool { get }
 }
 
 extension Op {
+    public var fusesClamp: Bool { false }
     public func makeScratch(inputs: [[Int]], output: [Int]) -> AnyObject? { nil }
     public func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int { 0 }
 }

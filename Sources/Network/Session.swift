@@ -23,6 +23,8 @@ public final class Session {
     public let values: [Tensor]
     private let scratch: [AnyObject?]
     let forwardArgs: [ForwardArgs]
+    /// Nodes whose output an earlier node writes through a fused epilogue.
+    private let fusedAway: [Bool]
     private var grads: [Tensor?]
     private var ancestorCache: [Int: [Int]] = [:]
 
@@ -38,6 +40,18 @@ public final class Session {
             sc.append(s)
             fa.append(ForwardArgs(inputs: n.inputs.map { vals[$0] }, output: vals[n.output], scratch: s))
         }
+        // Fuse Conv → Clamp when the clamp is the conv output's only consumer and runs right after it.
+        var skip = [Bool](repeating: false, count: graph.nodes.count)
+        var consumers = [Int](repeating: 0, count: vals.count)
+        for n in graph.nodes { for i in n.inputs { consumers[i] += 1 } }
+        for o in graph.outputs { consumers[o] += 1 }
+        for i in graph.nodes.indices.dropLast() {
+            let n = graph.nodes[i], next = graph.nodes[i + 1]
+            guard n.op.fusesClamp, let clamp = next.op as? Clamp, next.inputs == [n.output], consumers[n.output] == 1 else { continue }
+            fa[i].epilogue = ClampEpilogue(low: clamp.low, high: clamp.high, output: vals[next.output])
+            skip[i + 1] = true
+        }
+        fusedAway = skip
         scratch = sc
         forwardArgs = fa
         grads = Array(repeating: nil, count: vals.count)
@@ -52,9 +66,9 @@ public final class Session {
     /// Runs every node (or only those `upTo` needs), reading whatever the input buffers hold.
     public func forward(upTo target: Int? = nil) {
         if let target {
-            for i in nodeIndices(for: target) { graph.nodes[i].op.forward(forwardArgs[i]) }
+            for i in nodeIndices(for: target) where !fusedAway[i] { graph.nodes[i].op.forward(forwardArgs[i]) }
         } else {
-            for (i, n) in graph.nodes.enumerated() { n.op.forward(forwardArgs[i]) }
+            for (i, n) in graph.nodes.enumerated() where !fusedAway[i] { n.op.forward(forwardArgs[i]) }
         }
     }
 
@@ -135,7 +149,7 @@ extension Session {
     public func profile(runs: Int) -> [Double] {
         var t = [Double](repeating: 0, count: graph.nodes.count)
         for _ in 0..<runs {
-            for (i, n) in graph.nodes.enumerated() {
+            for (i, n) in graph.nodes.enumerated() where !fusedAway[i] {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 n.op.forward(forwardArgs[i])
                 t[i] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6

@@ -36,7 +36,7 @@ extension ViewerWindow {
             afterDraw(index)
             index += 1
             let elapsed = DisplayClock.now() - start
-            if elapsed < frameBudget, configuration.output == .window {
+            if elapsed < frameBudget, configuration.output == .window || configuration.pacesHeadless {
                 SDL_Delay(UInt32((frameBudget - elapsed) / 1_000_000))
             }
         }

@@ -13,25 +13,19 @@ extension ViewerWindow {
         return RGBImage(width: w, height: h, pixels: pixels)
     }
 
-    /// Saves what is drawn as a BMP file at `path`.
+    /// Saves what is drawn as a PNG file at `path` (written to a temporary file and renamed, so readers never see half a file).
     public func saveScreenshot(to path: String) throws(ViewerError) {
-        var image = screenshotImage()
-        let (w, h) = (Int32(image.width), Int32(image.height))
-        // The surface only borrows the bytes, so it is created, saved and freed inside this closure.
-        let status: Int32? = image.pixels.withUnsafeMutableBytes { bytes in
-            guard let surface = SDL_CreateRGBSurfaceWithFormatFrom(bytes.baseAddress, w, h, 24, w * 3,
-                                                                    SDL_PIXELFORMAT_RGB24.rawValue) else { return nil }
-            defer { SDL_FreeSurface(surface) }
-            // SDL_SaveBMP is a macro Swift cannot import; this is its expansion.
-            return SDL_SaveBMP_RW(surface, SDL_RWFromFile(path, "wb"), 1)
+        do {
+            try screenshotImage().writePNG(to: path, atomically: true)
+        } catch {
+            throw .screenshotFailed(path: path, reason: "\(error)")
         }
-        guard status == 0 else { throw .screenshotFailed(path: path, reason: ViewerError.sdlMessage()) }
     }
 
     /// Handles the `s` key: saves into the configured folder and shows where in the status bar.
     func saveRequestedScreenshot() {
         screenshotCount += 1
-        let path = configuration.screenshotDirectory + "/deepvis-\(time(nil))-\(screenshotCount).bmp"
+        let path = configuration.screenshotDirectory + "/deepvis-\(time(nil))-\(screenshotCount).png"
         do {
             try saveScreenshot(to: path)
             lastScreenshotPath = path

@@ -27,11 +27,13 @@ extension ViewerWindow {
                      colour: Theme.dimText)
         // A result computed with the previous mode is still shown (better than nothing) while the new one computes.
         guard let backward else { return drawPlaceholder("computing…", in: layout.backward) }
-        let key = [sequence, BackwardRendering.allCases.firstIndex(of: state.rendering)!,
-                   BackwardMode.allCases.firstIndex(of: backward.mode)!]
-        if textures.backward.contentKey != key {
-            textures.backward.upload(BackwardRenderer.render(backward, as: state.rendering))
-            textures.backward.contentKey = key
+        // Frames share one result's value buffer until the probe publishes a new one, so this comparison is
+        // usually an identity check; the texture is reset whenever the window rebuilds its textures.
+        if textures.backward.contentKey != [1] || renderedBackward?.image != backward
+            || renderedBackward?.rendering != state.rendering {
+            textures.backward.upload(state.rendering.render(backward.values, width: backward.width, height: backward.height))
+            textures.backward.contentKey = [1]
+            renderedBackward = (backward, state.rendering)
         }
         canvas.fill(layout.backward, Theme.panel)
         canvas.copy(textures.backward.texture, source: nil,

@@ -14,6 +14,8 @@ public struct ViewerConfiguration: Sendable {
     public var keyTable: KeyTable = .standard
     /// The run loop sleeps to stay near this rate; rendering faster than the pipeline publishes gains nothing.
     public var targetFPS = 60
+    /// Headless runs normally draw as fast as they can; true paces them like a window (live benchmarks).
+    public var pacesHeadless = false
 
     /// Defaults: a 1280×720 resizable window.
     public init(output: ViewerOutput = .window, width: Int = 1280, height: Int = 720) {

@@ -23,6 +23,8 @@ public final class ViewerWindow {
     /// Set by input and commands; cleared by `draw`.
     var needsRedraw = true
     var screenshotCount = 0
+    /// The backward image in the backward texture; re-rendering (a percentile over 150k values) only when it changes.
+    var renderedBackward: (image: BackwardImage, rendering: GradientRendering)?
     /// Path of the last screenshot saved with the `s` key.
     public internal(set) var lastScreenshotPath: String?
     /// A message shown in the status bar for a few seconds (e.g. "saved screenshot …").

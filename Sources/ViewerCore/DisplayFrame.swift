@@ -51,7 +51,7 @@ public enum BackwardMode: String, Sendable, CaseIterable {
 }
 
 /// The raw backward result for the selected unit: three channels of `height × width` floats (CHW),
-/// kept unrendered so the viewer can switch renderings (raw / gray / norm / norm-blur) without recomputing.
+/// kept unrendered so the viewer can switch renderings (raw / gray / norm / normblur, `GradientRendering`) without recomputing.
 public struct BackwardImage: Sendable, Equatable {
     public var mode: BackwardMode
     public var width: Int

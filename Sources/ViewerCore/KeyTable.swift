@@ -35,7 +35,7 @@ public struct KeyTable: Sendable {
         KeyBinding("u", .previousLayer, "previous layer"),
         KeyBinding("o", .nextLayer, "next layer"),
         KeyBinding("b", .cycleBackwardMode, "backward mode: gradient / deconvnet / guided"),
-        KeyBinding("n", .cycleRendering, "backward rendering: raw / gray / norm / norm-blur"),
+        KeyBinding("n", .cycleRendering, "backward rendering: raw / gray / norm / normblur"),
         KeyBinding("e", .togglePerChannelNormalization, "normalize per layer / per channel"),
         KeyBinding("f", .toggleFreeze, "freeze the input frame"),
         KeyBinding("c", .cycleSource, "switch to the next source"),

@@ -1,18 +1,8 @@
+import Imaging
+
 /// A direction for moving the selection through the tile grid.
 public enum GridDirection: Sendable, Equatable {
     case left, right, up, down
-}
-
-/// How the backward image is turned into pixels (the toolbox's "n" key).
-public enum BackwardRendering: String, Sendable, CaseIterable {
-    /// Signed gradient per colour channel, zero at mid-gray.
-    case raw
-    /// Signed gradient averaged over colour channels, zero at mid-gray.
-    case gray
-    /// Per-pixel L2 norm over colour channels.
-    case norm
-    /// The norm, blurred, which shows where the unit looks rather than pixel noise.
-    case normBlur = "norm-blur"
 }
 
 /// Everything a user can ask the viewer to do; keys, clicks and `--keys` sequences all become these.

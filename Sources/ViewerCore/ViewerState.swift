@@ -1,3 +1,5 @@
+import Imaging
+
 /// What `ViewerState.apply` needs to know about the world: the layers and the current grid shape.
 public struct ViewerContext: Sendable, Equatable {
     public var layers: [LayerInfo]
@@ -20,7 +22,8 @@ public struct ViewerState: Sendable, Equatable {
     /// Channel of the current layer whose unit pane is shown.
     public var selectedUnit: Int
     public var backwardMode: BackwardMode = .gradient
-    public var rendering: BackwardRendering = .raw
+    /// How the backward image is turned into pixels (the toolbox's "n" key): raw → gray → norm → normblur.
+    public var rendering: GradientRendering = .raw
     /// False: one brightness scale for the whole layer (compare channels); true: each channel stretched.
     public var perChannelNormalization = false
     /// Freeze the input frame; the network keeps working on it (probe, optimizer).

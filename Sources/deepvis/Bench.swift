@@ -21,25 +21,28 @@ struct Bench: ParsableCommand {
         let input = Tensor(shape: session.input.shape, values: (0..<session.input.count).map { _ in Float.random(in: -1...1, using: &rng) })
         session.run(input)
         let seedLayer = try backwardFrom.map { try graph.id(of: $0) }
-        func once() throws {
-            if let seedLayer {
-                session.forward(upTo: seedLayer)
-                _ = try session.backward(from: seedLayer, seed: .channel(0, mean: true))
-            } else {
-                session.forward()
-            }
+        /// Returns the milliseconds the backward part took (0 without --backward-from).
+        func once() throws -> Double {
+            guard let seedLayer else { session.forward(); return 0 }
+            session.forward(upTo: seedLayer)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = try session.backward(from: seedLayer, seed: .channel(0, mean: true))
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         }
-        for _ in 0..<warmup { try once() }
-        var times: [Double] = []
+        for _ in 0..<warmup { _ = try once() }
+        var times: [Double] = [], backward: [Double] = []
         for _ in 0..<runs {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            try once()
+            backward.append(try once())
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
         }
         times.sort()
+        backward.sort()
         let q = { (p: Double) in times[min(times.count - 1, Int(p * Double(times.count)))] }
-        print(String(format: "{\"impl\":\"deepvis\",\"threads\":%d,\"median_ms\":%.3f,\"p10_ms\":%.3f,\"p90_ms\":%.3f,\"runs\":%d}",
-                     modelOptions.threads, q(0.5), q(0.1), q(0.9), runs))
+        var json = String(format: "{\"impl\":\"deepvis\",\"threads\":%d,\"median_ms\":%.3f,\"p10_ms\":%.3f,\"p90_ms\":%.3f,\"runs\":%d",
+                          modelOptions.threads, q(0.5), q(0.1), q(0.9), runs)
+        if backwardFrom != nil { json += String(format: ",\"backward_median_ms\":%.3f", backward[backward.count / 2]) }
+        print(json + "}")
         if profile { printProfile(session) }
     }
 

@@ -9,11 +9,14 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "An ONNX CNN file (default: Models/efficientnet-lite0.onnx, fetched by Scripts/fetch-model).")
     var model: String?
 
-    @Option(name: .long, help: "Compute threads (OpenBLAS and our own loops).")
-    var threads: Int = 2
+    @Option(name: .customLong("threads"), help: "Compute threads (OpenBLAS and our own loops; default 2, `live`: 1 per pipeline thread).")
+    var threadCount: Int?
+
+    /// --threads, or 2: the batch commands' default (`live` runs several threads and defaults to 1).
+    var threads: Int { threadCount ?? 2 }
 
     func validate() throws {
-        guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be between 1 and 64") }
+        guard (1...64).contains(threadCount ?? 2) else { throw ValidationError("--threads must be between 1 and 64") }
     }
 
     /// The model path: --model, $DEEPVIS_MODEL, or the default model found beside the current directory or the executable.

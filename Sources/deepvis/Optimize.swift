@@ -88,7 +88,9 @@ struct Optimize: ParsableCommand {
 
     /// What makes two runs the same (for resume): not the raw command line, so grid and single runs share results.
     private func runKey(_ objective: Objective, _ preset: Preset) -> [String] {
-        let p = (try? JSONEncoder().encode(preset)).map { String(decoding: $0, as: UTF8.self) } ?? preset.name
+        let enc = JSONEncoder()
+        enc.outputFormatting = .sortedKeys   // key order is otherwise not stable between processes
+        let p = (try? enc.encode(preset)).map { String(decoding: $0, as: UTF8.self) } ?? preset.name
         let key = [objective.name, p, "\(iterations ?? preset.iterations)", "\(seed)", "\(historyEvery)", (try? modelOptions.modelPath()) ?? ""]
         // Only when asked, so records of runs without a video stay valid for reruns without one.
         return key + (video.map { ["video=\($0.rawValue)@\(fps)"] } ?? [])

@@ -40,47 +40,6 @@ struct ActivationMosaicTests {
     }
 }
 
-struct BackwardRendererTests {
-    func image(_ r: [Float], _ g: [Float], _ b: [Float]) -> BackwardImage {
-        BackwardImage(mode: .guided, width: r.count, height: 1, values: r + g + b)
-    }
-
-    @Test func rawIsSignedAroundMidGray() {
-        let out = BackwardRenderer.render(image([-2, 0, 2], [1, 0, 0], [0, 0, 0]), as: .raw)
-        #expect(out[0, 0] == (0, 191, 128))
-        #expect(out[1, 0] == (128, 128, 128))
-        #expect(out[2, 0].r == 255)
-    }
-
-    @Test func grayAveragesChannels() {
-        let out = BackwardRenderer.render(image([3, -3], [0, 0], [0, 0]), as: .gray)
-        #expect(out[0, 0] == (255, 255, 255))
-        #expect(out[1, 0] == (0, 0, 0))
-    }
-
-    @Test func normIsTheChannelMagnitude() {
-        let out = BackwardRenderer.render(image([3, 0, 0], [4, 0, -2.5], [0, 0, 0]), as: .norm)
-        #expect(out[0, 0].r == 255)
-        #expect(out[1, 0].r == 0)
-        #expect(out[2, 0].r == 128)
-    }
-
-    @Test func normBlurSpreadsAPeak() {
-        var values = [Float](repeating: 0, count: 3 * 81)
-        values[40] = 1
-        let out = BackwardRenderer.render(BackwardImage(mode: .gradient, width: 9, height: 9, values: values), as: .normBlur)
-        #expect(out[4, 4].r == 255)
-        #expect(out[5, 4].r > 0 && out[4, 5].r > 0)
-        #expect(out[0, 0].r == 0)
-    }
-
-    @Test func zeroGradientIsMidGrayOrBlack() {
-        let zero = image([0, 0], [0, 0], [0, 0])
-        #expect(BackwardRenderer.render(zero, as: .raw)[0, 0] == (128, 128, 128))
-        #expect(BackwardRenderer.render(zero, as: .norm)[0, 0] == (0, 0, 0))
-    }
-}
-
 struct NumberTextTests {
     @Test func fixedAndShort() {
         #expect(NumberText.fixed(3.14159, 2) == "3.14")

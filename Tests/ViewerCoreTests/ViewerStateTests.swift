@@ -1,3 +1,4 @@
+import Imaging
 import Testing
 import ViewerCore
 
@@ -46,7 +47,7 @@ struct ViewerStateTests {
         let modes = (0..<4).map { _ in defer { s.apply(.cycleBackwardMode, in: context()) }; return s.backwardMode }
         #expect(modes == [.gradient, .deconvnet, .guided, .gradient])
         let renderings = (0..<5).map { _ in defer { s.apply(.cycleRendering, in: context()) }; return s.rendering }
-        #expect(renderings == [.raw, .gray, .norm, .normBlur, .raw])
+        #expect(renderings == [.raw, .gray, .norm, .normblur, .raw])
     }
 
     @Test func togglesFlipAndQuitSticks() {

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Testing
 @testable import Viewer
 import ViewerCore
@@ -12,15 +13,16 @@ extension SDLTests {
             return path
         }
 
-        @Test func savesABMPOfTheWindow() throws {
+        @Test func savesAPNGOfTheWindow() throws {
             let window = try ViewerWindow(configuration: ViewerConfiguration(output: .headless, width: 640, height: 400))
             let source = DemoFrameSource()
             window.draw(source.frame(at: 0, state: window.state))
             let dir = try temporaryDirectory()
-            try window.saveScreenshot(to: dir + "/shot.bmp")
-            let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/shot.bmp"))
-            #expect(data.prefix(2) == Data("BM".utf8))
-            #expect(data.count >= 640 * 400 * 3)
+            try window.saveScreenshot(to: dir + "/shot.png")
+            let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/shot.png"))
+            #expect(data.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+            let decoded = try RGBImage(contentsOfFile: dir + "/shot.png")
+            #expect(decoded == window.screenshotImage())
             // Set DEEPVIS_SCREENSHOT_DIR to keep a screenshot for looking at.
             if let keep = ProcessInfo.processInfo.environment["DEEPVIS_SCREENSHOT_DIR"] {
                 let window = try ViewerWindow(configuration: ViewerConfiguration(output: .headless),
@@ -28,10 +30,10 @@ extension SDLTests {
                 window.injectMouseMove(x: 700, y: 300)
                 _ = window.handleEvents()
                 window.draw(source.frame(at: 4, state: window.state))
-                try window.saveScreenshot(to: keep + "/viewer.bmp")
+                try window.saveScreenshot(to: keep + "/viewer.png")
                 window.apply(.toggleHelp)
                 window.draw(source.frame(at: 4.1, state: window.state))
-                try window.saveScreenshot(to: keep + "/viewer-help.bmp")
+                try window.saveScreenshot(to: keep + "/viewer-help.png")
                 try ViewerDemo.run(configuration: ViewerConfiguration(output: .headless, width: 900, height: 560),
                                    keys: KeySequence.parse("0:o,0:n,0:n,0:e,1:u,1:u,1:u"), maxFrames: 2, outDirectory: keep)
             }
@@ -53,7 +55,7 @@ extension SDLTests {
             try ViewerDemo.run(configuration: ViewerConfiguration(output: .headless, width: 640, height: 400),
                                keys: keys, maxFrames: 3, outDirectory: dir)
             let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-            #expect(files == ["frame-0000.bmp", "frame-0001.bmp", "frame-0002.bmp"])
+            #expect(files == ["frame-0000.png", "frame-0001.png", "frame-0002.png"])
         }
     }
 }

@@ -32,6 +32,6 @@ enum TinyNetwork {
     }
 
     /// A short blur-and-decay preset whose step size does not depend on the gradient's scale.
-    static let preset = Preset(name: "tiny", summary: "test", iterations: 30, stepRule: .progress(maxRate: 1e5, desired: 0.2),
+    static let preset = Preset(name: "tiny", summary: "test", iterations: 30, stepRule: .progress(maxRate: 1e8, desired: 0.2),
                                regularizers: [.decay(0.001), .blur(width: 0.5, every: 4)])
 }

@@ -13,6 +13,7 @@ public struct Conv: Op {
     public let pads: [Int]
     public let dilations: [Int]
     public let group: Int
+    public var fusesClamp: Bool { true }
 
     public init(kernel: [Int], strides: [Int] = [1, 1], pads: [Int] = [0, 0, 0, 0], dilations: [Int] = [1, 1], group: Int = 1) {
         self.kernel = kernel; self.strides = strides; self.pads = pads; self.dilations = dilations; self.group = group
@@ -86,13 +87,20 @@ public struct Conv: Op {
         }
         switch s.path {
         case .pointwise:
+            // Column blocks keep each block's output in cache for the fused clamp.
+            let block = a.epilogue == nil ? hw : 2048
             for b in 0..<n {
-                BLAS.gemm(m: m, n: hw, k: cin, a: w.data, lda: cin, b: x.data + b * cin * inPlane, ldb: hw,
-                          beta: 1, c: y.data + b * m * hw, ldc: hw)
+                for n0 in stride(from: 0, to: hw, by: block) {
+                    let nb = min(block, hw - n0)
+                    BLAS.gemm(m: m, n: nb, k: cin, a: w.data, lda: cin, b: x.data + b * cin * inPlane + n0, ldb: hw,
+                              beta: 1, c: y.data + b * m * hw + n0, ldc: hw)
+                    if let e = a.epilogue { for oc in 0..<m { e.apply(from: y.data, offset: (b * m + oc) * hw + n0, count: nb) } }
+                }
             }
         case .depthwise:
             for b in 0..<n {
-                Depthwise.forward(x: x.data + b * cin * inPlane, w: w.data, y: y.data + b * m * hw, channels: cin, g, scratch: s.depthwise)
+                Depthwise.forward(x: x.data + b * cin * inPlane, w: w.data, y: y.data + b * m * hw, channels: cin, g,
+                                  scratch: s.depthwise, epilogue: a.epilogue, outputOffset: b * m * hw)
             }
         case .im2col:
             let cg = cin / group, mg = m / group, k = cg * kernel[0] * kernel[1]
@@ -101,6 +109,7 @@ public struct Conv: Op {
                     Im2Col.unfold(x.data + (b * cin + gi * cg) * inPlane, channels: cg, g, into: s.col!)
                     BLAS.gemm(m: mg, n: hw, k: k, a: w.data + gi * mg * k, lda: k, b: s.col!, ldb: hw,
                               beta: 1, c: y.data + (b * m + gi * mg) * hw, ldc: hw)
+                    a.epilogue?.apply(from: y.data, offset: (b * m + gi * mg) * hw, count: mg * hw)
                 }
             }
         }

@@ -51,9 +51,15 @@ final class DepthwiseScratch {
 
 enum Depthwise {
     /// y[c] += w[c] ⋆ x[c]; y holds the bias already.
+    /// `epilogue`, if given, is applied to each channel right after it is computed; `y` is at element
+    /// `outputOffset` of the epilogue's tensors.
     static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, channels: Int,
-                        _ g: ConvGeometry, scratch: DepthwiseScratch?) {
-        guard let sc = scratch else { return forwardDirect(x: x, w: w, y: y, channels: channels, g) }
+                        _ g: ConvGeometry, scratch: DepthwiseScratch?, epilogue: ClampEpilogue? = nil, outputOffset: Int = 0) {
+        guard let sc = scratch else {
+            forwardDirect(x: x, w: w, y: y, channels: channels, g)
+            epilogue?.apply(from: y - outputOffset, offset: outputOffset, count: channels * g.outH * g.outW)
+            return
+        }
         let ow = g.outW, oh = g.outH, plane = oh * ow, inPlane = g.inH * g.inW, kk = g.kernelH * g.kernelW
         let pw = sc.pw
         Parallel.forChunks(channels, maxChunks: DepthwiseScratch.slots) { range, slot in
@@ -68,6 +74,7 @@ enum Depthwise {
                         let dst = yc + oy * ow, srcRow = wide + oy * pw
                         for ox in 0..<ow { dst[ox] += srcRow[ox] }
                     }
+                    epilogue?.apply(from: y - outputOffset, offset: outputOffset + c * plane, count: plane)
                 }
             }
         }

@@ -71,6 +71,8 @@ public final class GradientAscent {
     public var shouldStop: () -> Bool = { false }
     /// Called after every step.
     public var onProgress: ((AscentProgress) -> Void)?
+    /// Called with each history entry as it is recorded (the live viewer shows the image growing).
+    public var onHistory: ((HistoryEntry) -> Void)?
     /// Sees (and may alter) each step's gradient before it is used: lets tests inject faults.
     public var gradientHook: ((Int, Tensor) -> Void)?
     /// Show images contrast-stretched (the paper's faint pixel-preset images) or as the network sees them;
@@ -126,7 +128,9 @@ public final class GradientAscent {
             }
             lastImage = x
             if historyEvery > 0 && (step % historyEvery == 0 || step == iterations - 1) {
-                history.append(HistoryEntry(step: step, image: display(x), objective: value.value, activation: value.termValues.first ?? 0))
+                let entry = HistoryEntry(step: step, image: display(x), objective: value.value, activation: value.termValues.first ?? 0)
+                history.append(entry)
+                onHistory?(entry)
             }
             onProgress?(AscentProgress(step: step, iterations: iterations, objective: value.value, bestObjective: bestValue))
             // Like the toolbox, the last step only measures, so the reported values describe the final image.

@@ -1,0 +1,56 @@
+import Glibc
+import Network
+import Tensors
+
+/// The probe thread's body: the selected unit's backward image on the newest snapshot.
+///
+/// Priority below the forward pass comes from two rules: the thread runs at a higher nice value (the
+/// kernel favours the forward thread when both want a core), and it computes at most once per
+/// (snapshot, selection) — so it never queues work, it only ever catches up to the newest snapshot.
+/// A selection change cancels a probe at its step boundary (between the forward and backward halves).
+final class ProbeLoop: @unchecked Sendable {
+    private let pipeline: LivePipeline
+    private var lastKey: (sequence: Int, selection: UnitSelection)?
+
+    init(pipeline: LivePipeline) {
+        self.pipeline = pipeline
+    }
+
+    func run() {
+        lowerPriority(by: pipeline.configuration.probeNiceness)
+        let session = Session(graph: pipeline.graph)
+        while !pipeline.isStopping {
+            let controls = pipeline.controls
+            guard !controls.paused, controls.probing, let snapshot = pipeline.latestSnapshot,
+                  lastKey.map({ $0.sequence != snapshot.sequence || $0.selection != controls.selection }) ?? true else {
+                pipeline.probeWake.wait(seconds: 1)
+                continue
+            }
+            lastKey = (snapshot.sequence, controls.selection)
+            probe(snapshot, controls.selection, session)
+        }
+    }
+
+    private func probe(_ snapshot: LayerSnapshot, _ selection: UnitSelection, _ session: Session) {
+        let layer = pipeline.layers[selection.layerIndex]
+        guard selection.channel < layer.channels else { return }
+        snapshot.inputValues.withUnsafeBufferPointer { session.input.data.update(from: $0.baseAddress!, count: session.input.count) }
+        session.forward(upTo: layer.valueID)
+        guard pipeline.controls.selection == selection, !pipeline.isStopping else { return }
+        // A 1×1 map (logits, pooled features) has no spatial weighting to apply: seed the unit itself.
+        let seed: Seed = layer.height * layer.width == 1
+            ? .unit(channel: selection.channel, y: 0, x: 0) : .channelActivations(selection.channel)
+        guard let gradient = try? session.backward(from: layer.valueID, seed: seed, mode: selection.mode) else { return }
+        let shape = gradient.shape
+        let result = ProbeResult(snapshotSequence: snapshot.sequence, selection: selection, values: gradient.array,
+                                 width: shape.count == 4 ? shape[3] : 0, height: shape.count == 4 ? shape[2] : 0)
+        pipeline.publish(result)
+    }
+}
+
+/// Raises the calling thread's nice value. On Linux the nice value belongs to the thread, and `who` = 0
+/// names the calling thread, so only this thread slows down (see setpriority(2), BUGS).
+func lowerPriority(by niceness: Int32) {
+    guard niceness > 0 else { return }
+    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+}

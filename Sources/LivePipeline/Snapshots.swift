@@ -1,0 +1,126 @@
+import Capture
+import Imaging
+import Network
+
+/// A layer the viewer can show: a graph value with a `channels × height × width` output.
+public struct PipelineLayer: Sendable, Equatable {
+    /// The name the user knows it by (manifest name or alias).
+    public var name: String
+    /// The graph value id.
+    public var valueID: Int
+    public var channels: Int
+    public var height: Int
+    public var width: Int
+
+    /// The layers worth showing: the manifest's list (falling back to every node output), with their shapes.
+    /// Rank-2 outputs such as logits become `K × 1 × 1`.
+    public static func list(graph: Graph, info: ModelInfo) -> [PipelineLayer] {
+        let names = info.layers.isEmpty ? graph.nodes.map { graph.values[$0.output].name } : info.layers
+        return names.compactMap { name in
+            guard let id = try? info.layerID(name, in: graph) else { return nil }
+            let shape = graph.values[id].shape
+            switch shape.count {
+            case 4: return PipelineLayer(name: name, valueID: id, channels: shape[1], height: shape[2], width: shape[3])
+            case 2: return PipelineLayer(name: name, valueID: id, channels: shape[1], height: 1, width: 1)
+            default: return nil
+            }
+        }
+    }
+}
+
+/// A frame as it left the capture thread: the picture plus when it was captured.
+public struct StampedFrame: Sendable {
+    public var frame: Frame
+    /// `uptimeNanoseconds()` when the capture thread received it.
+    public var captureTime: UInt64
+    /// 1, 2, … per pipeline, across sources (the source's own `frame.index` restarts when sources change).
+    public var id: Int
+}
+
+/// A class and its softmax probability.
+public struct ClassScore: Sendable, Equatable {
+    public var index: Int
+    public var label: String
+    public var probability: Float
+}
+
+/// What the forward thread publishes for one frame: immutable, so the UI and the probe can read it freely.
+public struct LayerSnapshot: Sendable {
+    /// 1, 2, … in publish order.
+    public var sequence: Int
+    /// `StampedFrame.id` of the frame this was computed from (several snapshots share it when frozen).
+    public var frameID: Int
+    /// The source's frame index (for matching a frame of a file).
+    public var sourceFrameIndex: Int
+    public var captureTime: UInt64
+    /// The picture as the network sees it (resized and cropped).
+    public var input: RGBImage
+    /// The normalized network input, [3, H, W] planar; the probe recomputes from it on its own session.
+    public var inputValues: [Float]
+    /// Index into `LivePipeline.layers` of `activations`.
+    public var layerIndex: Int
+    /// That layer's output, C×H×W.
+    public var activations: [Float]
+    /// Top-5 classes, best first (empty if the graph's output is not a class vector).
+    public var top: [ClassScore]
+}
+
+/// The backward image of the selected unit, computed by the probe thread.
+public struct ProbeResult: Sendable {
+    /// The snapshot whose input it was computed on.
+    public var snapshotSequence: Int
+    public var selection: UnitSelection
+    /// d(unit)/d(input), [3, H, W] planar.
+    public var values: [Float]
+    public var width: Int
+    public var height: Int
+}
+
+/// Which unit is selected and how its backward image is made.
+public struct UnitSelection: Sendable, Equatable {
+    /// Index into `LivePipeline.layers`.
+    public var layerIndex: Int
+    public var channel: Int
+    public var mode: BackwardMode
+
+    /// Channel `channel` of layer `layerIndex`, backward with `mode`.
+    public init(layerIndex: Int, channel: Int, mode: BackwardMode = .gradient) {
+        self.layerIndex = layerIndex
+        self.channel = channel
+        self.mode = mode
+    }
+}
+
+/// What the user asked for, read by every worker thread at its next step boundary.
+public struct PipelineControls: Sendable, Equatable {
+    /// The unit whose backward image is computed; its layer is also the layer whose activations are published.
+    public var selection: UnitSelection
+    /// Keep working on the held frame; new frames are read and discarded.
+    public var frozen = false
+    /// Stop reading, computing and publishing.
+    public var paused = false
+    /// Compute backward images at all.
+    public var probing = true
+    /// Index into the configured sources.
+    public var sourceIndex = 0
+
+    /// Controls starting on `selection`.
+    public init(selection: UnitSelection) { self.selection = selection }
+}
+
+/// Where the frames come from and what has gone wrong with them, for the status bar.
+public struct SourceStatus: Sendable, Equatable {
+    /// What the capture thread is doing.
+    public enum Phase: Sendable, Equatable {
+        case opening, running
+        /// A camera went away (or failed to open); retrying every `retryInterval` seconds.
+        case reconnecting
+        /// The stream ended (or broke) and will not be restarted.
+        case ended
+    }
+    public var phase: Phase
+    /// e.g. "video sample.mp4 h264 640x480 @ 25 fps".
+    public var source: String
+    /// A fault or note in plain words; empty if none.
+    public var message: String
+}

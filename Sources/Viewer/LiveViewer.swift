@@ -1,0 +1,136 @@
+import Imaging
+import LivePipeline
+import ViewerCore
+
+/// Runs a `ViewerWindow` on a `LivePipeline`: snapshots become `DisplayFrame`s, commands become pipeline controls.
+///
+/// Live (lossy) mode never waits: each iteration shows whatever the pipeline published last. Lossless mode
+/// (headless output, tests) asks the pipeline for one new frame per iteration and waits until the snapshot for
+/// it — and the selected unit's backward image — are ready, so output file k always shows source frame k.
+public final class LiveViewer {
+    public let pipeline: LivePipeline
+    public let window: ViewerWindow
+    /// Gradient-ascent progress for the selected unit, from `LivePipeline.addUnitWorker`, if an optimizer runs.
+    public var optimization: LatestValue<UnitWork<OptimizationProgress>>?
+    /// Longest wait for one frame in lossless mode, in seconds.
+    public var losslessTimeout = 60.0
+    let layers: [LayerInfo]
+    private var sequence = 0
+    private var lastVersion = -1
+    private var awaitingAfter: Int?
+    private var needFrame = true
+    private var undisplayed: LayerSnapshot?
+    /// The snapshot behind the frame shown last.
+    public private(set) var shownSnapshot: LayerSnapshot?
+    /// Run-loop iterations, and how many of them drew a newly published frame (the display rate's numerator).
+    public private(set) var iterations = 0, framesDrawn = 0
+    /// Seconds `run` has been running.
+    public var elapsedSeconds: Double { runStart.map { Double(uptimeNanoseconds() - $0) / 1e9 } ?? 0 }
+    private var runStart: UInt64?
+
+    /// Ties `window` to `pipeline` and makes the pipeline follow the window's current state.
+    public init(pipeline: LivePipeline, window: ViewerWindow) {
+        self.pipeline = pipeline
+        self.window = window
+        layers = pipeline.layers.map { LayerInfo(name: $0.name, channels: $0.channels, height: $0.height, width: $0.width) }
+        follow(window.state)
+    }
+
+    /// Runs the window until quit or `maxFrames` iterations; `afterDraw` gets the iteration number.
+    public func run(keys: [ScheduledKey] = [], maxFrames: Int? = nil, afterDraw: (Int) -> Void = { _ in }) {
+        runStart = runStart ?? uptimeNanoseconds()
+        window.run(keys: keys, maxFrames: maxFrames, frames: { nextFrame() }, onCommand: { command, state in
+            if command == .cycleSource { pipeline.cycleSource() }
+            follow(state)
+        }, afterDraw: { iteration in
+            if let shown = undisplayed {
+                pipeline.displayed(shown)
+                undisplayed = nil
+            }
+            needFrame = true
+            iterations += 1
+            afterDraw(iteration)
+        })
+    }
+
+    /// Copies the window's choices (layer, unit, backward mode, freeze, pause) into the pipeline's controls.
+    public func follow(_ state: ViewerState) {
+        let layerIndex = min(max(state.layerIndex, 0), layers.count - 1)
+        let channel = min(max(state.selectedUnit, 0), max(layers[layerIndex].channels - 1, 0))
+        pipeline.update { c in
+            c.selection = UnitSelection(layerIndex: layerIndex, channel: channel,
+                                        mode: .init(rawValue: state.backwardMode.rawValue) ?? .gradient)
+            c.frozen = state.frozen
+            c.paused = state.paused
+        }
+    }
+
+    /// The frame to draw now, or nil if nothing changed (live mode).
+    func nextFrame() -> DisplayFrame? {
+        if pipeline.configuration.lossless { waitForLosslessFrame() }
+        let version = pipeline.publishVersion + (optimization?.versioned.version ?? 0)
+        guard version != lastVersion, let snapshot = pipeline.latestSnapshot else { return nil }
+        lastVersion = version
+        framesDrawn += 1
+        if snapshot.sequence != shownSnapshot?.sequence { undisplayed = snapshot }
+        shownSnapshot = snapshot
+        return makeFrame(snapshot)
+    }
+
+    /// Lossless mode: once per iteration asks for the next source frame (unless frozen, paused or ended), then
+    /// waits until the snapshot and probe match the current controls (a key may have just changed them).
+    private func waitForLosslessFrame() {
+        let controls = pipeline.controls
+        guard !controls.paused else { return }
+        if needFrame && !controls.frozen && awaitingAfter == nil {
+            awaitingAfter = pipeline.latestSnapshot?.sequence ?? 0
+            pipeline.requestFrame()
+        }
+        needFrame = false
+        let satisfied = pipeline.wait(timeout: losslessTimeout) { isReady(pipeline.controls) }
+        if satisfied || pipeline.sourceStatus.phase == .ended { awaitingAfter = nil }
+    }
+
+    private func isReady(_ controls: PipelineControls) -> Bool {
+        guard let snapshot = pipeline.latestSnapshot else { return false }
+        if let after = awaitingAfter, snapshot.sequence <= after {
+            // A request the forward thread never took because the source ended will not be answered.
+            let abandoned = pipeline.sourceStatus.phase == .ended && pipeline.pendingFrameRequests > 0
+            guard abandoned else { return false }
+        }
+        guard snapshot.layerIndex == controls.selection.layerIndex else { return false }
+        guard controls.probing, controls.selection.channel < pipeline.layers[controls.selection.layerIndex].channels else {
+            return true
+        }
+        guard let probe = pipeline.latestProbe else { return false }
+        return probe.snapshotSequence == snapshot.sequence && probe.selection == controls.selection
+    }
+
+    /// The `DisplayFrame` for `snapshot` with the newest probe and optimizer results for the selected unit.
+    func makeFrame(_ snapshot: LayerSnapshot) -> DisplayFrame {
+        sequence += 1
+        let status = pipeline.sourceStatus
+        let statistics = pipeline.statistics
+        let selection = pipeline.controls.selection
+        var unit = UnitDetail(layerIndex: selection.layerIndex, channel: selection.channel)
+        if let probe = pipeline.latestProbe, probe.selection.layerIndex == selection.layerIndex,
+           probe.selection.channel == selection.channel, probe.width > 0 {
+            unit.backward = BackwardImage(mode: BackwardMode(rawValue: probe.selection.mode.rawValue) ?? .gradient,
+                                          width: probe.width, height: probe.height, values: probe.values)
+        }
+        if let work = optimization?.value, work.selection.layerIndex == selection.layerIndex,
+           work.selection.channel == selection.channel {
+            unit.optimization = work.progress
+        }
+        return DisplayFrame(
+            sequence: sequence, input: snapshot.input,
+            labels: snapshot.top.map { LabelScore(label: $0.label, probability: $0.probability) },
+            layers: layers,
+            activations: [LayerActivations(layerIndex: snapshot.layerIndex, values: snapshot.activations)],
+            unit: unit,
+            statistics: PipelineStatistics(
+                captureFPS: statistics.captureFPS, forwardFPS: statistics.forwardFPS, probeFPS: statistics.probeFPS,
+                droppedFrames: statistics.droppedFrames, latencyMilliseconds: statistics.displayLatencyP50),
+            source: status.source, status: status.message, captureUptimeNanoseconds: snapshot.captureTime)
+    }
+}

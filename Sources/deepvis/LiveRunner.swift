@@ -1,0 +1,138 @@
+import Capture
+import Foundation
+import Imaging
+import LivePipeline
+import Network
+import Viewer
+import ViewerCore
+
+/// One `deepvis live` run with a model: sources → pipeline → window (or headless files) → statistics.
+struct LiveRunner {
+    let options: Live
+    let mode: LiveOutput
+    let pipeline: LivePipeline
+    let keys: [ScheduledKey]
+    let initialState: ViewerState
+    let graph: Graph
+    let info: ModelInfo
+
+    init(options: Live, mode: LiveOutput, graph: Graph, info: ModelInfo, keys: [ScheduledKey]) throws {
+        self.options = options
+        self.mode = mode
+        self.keys = keys
+        self.graph = graph
+        self.info = info
+        let lossless = mode.headless && !options.realtime
+        let choice = try LiveSourceChoice.resolve(options, pacing: lossless ? .asFastAsPossible : .realTime)
+        let layers = Self.layers(graph: graph, info: info, including: options.select.flatMap(Live.parseSelect)?.layer ?? options.layer)
+        let (layerIndex, unit) = try Self.initialSelection(options, info: info, layers: layers)
+        initialState = ViewerState(layerIndex: layerIndex, selectedUnit: unit)
+        var configuration = LivePipeline.Configuration()
+        configuration.lossless = lossless
+        configuration.computeThreads = options.modelOptions.threadCount ?? 1
+        pipeline = LivePipeline(graph: graph, info: info, layers: layers, sources: choice.sources,
+                                controls: PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: unit)),
+                                configuration: configuration)
+    }
+
+    /// The manifest's layers, plus `extra` in network order if it names another value (e.g. `blocks.3.expand`).
+    static func layers(graph: Graph, info: ModelInfo, including extra: String?) -> [PipelineLayer] {
+        var layers = PipelineLayer.list(graph: graph, info: info)
+        guard let extra, !layers.contains(where: { $0.name == extra }), let id = try? info.layerID(extra, in: graph) else {
+            return layers
+        }
+        var single = info
+        single.layers = [extra]
+        guard let layer = PipelineLayer.list(graph: graph, info: single).first else { return layers }
+        layers.insert(layer, at: layers.firstIndex { $0.valueID > id } ?? layers.count)
+        return layers
+    }
+
+    /// The layer index and unit from --select, --layer or the manifest's default layer.
+    static func initialSelection(_ options: Live, info: ModelInfo, layers: [PipelineLayer]) throws -> (Int, Int) {
+        let selected = options.select.flatMap(Live.parseSelect)
+        let fallback = layers.last { $0.height * $0.width > 1 }?.name ?? layers.first?.name ?? ""
+        let name = selected?.layer ?? options.layer ?? info.defaultLayer ?? fallback
+        guard let index = layers.firstIndex(where: { $0.name == name }) else {
+            throw LiveError("unknown layer '\(name)'; layers: \(layers.map(\.name).joined(separator: " "))")
+        }
+        let unit = selected?.unit ?? 0
+        guard unit < layers[index].channels else {
+            throw LiveError("--select: \(name) has \(layers[index].channels) channels (0…\(layers[index].channels - 1)), not \(unit)")
+        }
+        return (index, unit)
+    }
+
+    func run() throws {
+        let (w, h) = options.parsedSize!
+        var configuration = ViewerConfiguration(output: mode.headless ? .headless : .window, width: w, height: h)
+        configuration.pacesHeadless = options.realtime
+        if let out = mode.out {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            configuration.screenshotDirectory = out
+        }
+        let window: ViewerWindow
+        do {
+            window = try ViewerWindow(configuration: configuration, state: initialState)
+        } catch {
+            fail(error.description)
+        }
+        let viewer = LiveViewer(pipeline: pipeline, window: window)
+        if let preset = options.ascentPreset {
+            viewer.optimization = LiveAscent.attach(to: pipeline, graph: graph, info: info, preset: preset,
+                                                    iterations: options.ascentIterations)
+        }
+        pipeline.start()
+        var log = "file\tsource_frame\tsnapshot\tlayer\tunit\n"
+        var saveError: String?
+        // RSS once warmed up (a quarter into the run), so --stats-json shows growth over the rest of it.
+        var warmRSS: Double?
+        let warmIteration = (mode.frames ?? 240) / 4
+        viewer.run(keys: keys, maxFrames: mode.frames) { iteration in
+            if iteration == warmIteration { warmRSS = residentMegabytes() }
+            guard mode.headless, !options.realtime || mode.out != nil, let out = mode.out, saveError == nil else { return }
+            let name = "frame-" + String(format: "%04d", iteration) + ".png"
+            do {
+                try window.saveScreenshot(to: out + "/" + name)
+            } catch {
+                saveError = "\(error)"
+            }
+            let s = viewer.shownSnapshot
+            log += "\(name)\t\(s?.sourceFrameIndex ?? -1)\t\(s?.sequence ?? -1)\t"
+                + "\(pipeline.layers[window.state.layerIndex].name)\t\(window.state.selectedUnit)\n"
+        }
+        pipeline.stop()
+        if let saveError { fail(saveError) }
+        if let out = mode.out, mode.headless {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try Data(log.utf8).write(to: URL(fileURLWithPath: out + "/frames.tsv"))
+        }
+        report(viewer, warmRSS: warmRSS)
+    }
+
+    /// Prints the statistics (and writes --stats-json); tells a user without a display what happened instead.
+    private func report(_ viewer: LiveViewer, warmRSS: Double?) {
+        let s = pipeline.statistics
+        let seconds = max(viewer.elapsedSeconds, 1e-9)
+        let stats: [String: Double] = [
+            "seconds": seconds, "display_fps": Double(viewer.framesDrawn) / seconds,
+            "loop_fps": Double(viewer.iterations) / seconds,
+            "capture_fps": Double(s.capturedFrames) / seconds, "forward_fps": Double(s.forwardPasses) / seconds,
+            "probe_fps": Double(s.probes) / seconds, "dropped_frames": Double(s.droppedFrames),
+            "captured_frames": Double(s.capturedFrames), "forward_ms": s.forwardMilliseconds,
+            "latency_p50_ms": s.displayLatencyP50, "latency_p90_ms": s.displayLatencyP90,
+            "rss_mb": residentMegabytes(), "rss_warm_mb": warmRSS ?? 0,
+        ]
+        func f(_ key: String, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", stats[key]!) }
+        print("live: \(f("seconds")) s · capture \(f("capture_fps")) fps · forward \(f("forward_fps")) fps (\(f("forward_ms")) ms)"
+              + " · probe \(f("probe_fps")) fps · display \(f("display_fps")) fps (loop \(f("loop_fps"))) · dropped "
+              + "\(s.droppedFrames) · latency p50 \(f("latency_p50_ms", 0)) ms p90 \(f("latency_p90_ms", 0)) ms · RSS \(f("rss_mb", 0)) MB")
+        if let path = options.statsJson,
+           let data = try? JSONSerialization.data(withJSONObject: stats, options: [.sortedKeys, .prettyPrinted]) {
+            try? data.write(to: URL(fileURLWithPath: path))
+        }
+        if mode.fallback {
+            print("no display: rendered \(viewer.iterations) frames to \(mode.out!)/; use --headless --frames N --out DIR")
+        }
+    }
+}

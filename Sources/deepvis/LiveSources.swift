@@ -1,0 +1,59 @@
+import Capture
+import Foundation
+import LivePipeline
+
+/// Which frame sources `deepvis live` plays, in the order `c` cycles through them.
+struct LiveSourceChoice {
+    var sources: [LiveSource]
+
+    /// The sources named on the command line; with none, the first camera (then the sample video), or the
+    /// sample video alone with a note when there is no camera.
+    static func resolve(_ options: Live, pacing: VideoFile.Pacing) throws -> LiveSourceChoice {
+        var sources: [LiveSource] = []
+        if let camera = options.camera { sources.append(.camera(path: camera)) }
+        if let video = options.video { sources.append(.video(path: video, loop: options.loop, pacing: pacing)) }
+        if let images = options.images { sources.append(.images(path: images, interval: options.interval)) }
+        if sources.isEmpty {
+            if let first = V4L2Camera.listDevices().first {
+                sources.append(.camera(path: first.path))
+                if let sample = samplePath() { sources.append(.video(path: sample, loop: true, pacing: pacing)) }
+            } else {
+                guard let sample = samplePath() else {
+                    throw LiveError("no camera found and the sample video is missing: run Scripts/make-sample-video, "
+                                    + "or pass --video FILE or --images DIR")
+                }
+                sources.append(.video(path: sample, loop: true, pacing: pacing,
+                                      note: "no camera — sample video"))
+            }
+        }
+        try checkOpenable(sources)
+        return LiveSourceChoice(sources: sources)
+    }
+
+    /// Opens each file source once so a wrong path fails now, with its message, rather than in the status bar.
+    /// Cameras are left alone: the pipeline keeps retrying them (and says so) until they appear.
+    private static func checkOpenable(_ sources: [LiveSource]) throws {
+        for source in sources where !source.reconnects {
+            do {
+                try source.open().close()
+            } catch let error as CaptureError {
+                throw LiveError(error.description)
+            }
+        }
+    }
+
+    /// `.cache/sample/sample.mp4` in the current directory or beside the executable (as for the default model).
+    static func samplePath() -> String? {
+        let name = ".cache/sample/sample.mp4"
+        var candidates = [FileManager.default.currentDirectoryPath]
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 { candidates.append(dir.path); dir.deleteLastPathComponent() }
+        return candidates.map { $0 + "/" + name }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+}
+
+/// A `deepvis live` start-up problem, printed without a stack trace.
+struct LiveError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
