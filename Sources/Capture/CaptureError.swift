@@ -30,6 +30,12 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
     case image(ImagingError)
     /// `next` was called after `close()`.
     case closed(source: String)
+    /// The installed FFmpeg has no working encoder for this output format.
+    case noEncoder(format: String, tried: [String])
+    /// Encoding or writing a video failed; nothing was left at the destination.
+    case encodeFailed(path: String, operation: String, reason: String)
+    /// A frame handed to a video writer has another size than the first frame.
+    case frameSizeMismatch(path: String, expected: String, got: String)
 
     /// True when calling `next` again (or reopening the device) can succeed.
     public var isRecoverable: Bool {
@@ -57,6 +63,10 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noImages(let p): return "\(p): no JPEG or PNG images in this folder"
         case .image(let e): return e.description
         case .closed(let s): return "\(s): source is closed"
+        case .noEncoder(let f, let tried):
+            return "no \(f) encoder in this FFmpeg (tried \(tried.joined(separator: ", "))) — install libavcodec with it, or use --video gif"
+        case .encodeFailed(let p, let op, let r): return "\(p): \(op) failed: \(r)"
+        case .frameSizeMismatch(let p, let e, let g): return "\(p): frame is \(g) but the video is \(e); all frames must have one size"
         }
     }
 }

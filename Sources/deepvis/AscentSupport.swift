@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 import Foundation
 import Imaging
 import Network
@@ -79,6 +80,8 @@ enum RunFiles {
         return files
     }
 }
+
+extension VideoFormat: ExpressibleByArgument {}
 
 extension Preset: ExpressibleByArgument {
     public init?(argument: String) {

@@ -6,7 +6,7 @@ struct DeepVis: ParsableCommand {
         commandName: "deepvis",
         abstract: "See inside a convolutional network: live activations, backward images, gradient ascent.",
         subcommands: [Live.self, Devices.self, Classify.self, Inspect.self, Backprop.self, Optimize.self, Invert.self, Dream.self,
-                      Adversarial.self, Bench.self],
+                      Adversarial.self, Atlas.self, Bench.self],
         defaultSubcommand: nil
     )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 import Foundation
 import Imaging
 import Network
@@ -12,7 +13,8 @@ struct Optimize: ParsableCommand {
         --unit C on a spatial layer optimizes the centre unit of channel C (as the paper does); C,Y,X picks a position;
         --channel-mean the mean of the channel. On the output layer (logits) --unit K is the pre-softmax score of class K.
         Writes NAME.png (best image seen), NAME-history.png, NAME.html (slider over the history) and NAME.json into --out;
-        a rerun with the same arguments that finds NAME.json skips the work. Video export is not built yet.
+        --video gif|mp4 also writes the history as NAME-history.gif/.mp4 (--fps frames per second).
+        A rerun with the same arguments that finds NAME.json skips the work.
         """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -27,6 +29,8 @@ struct Optimize: ParsableCommand {
     @Option(help: "Output directory.") var out: String?
     @Option(help: "Grid mode: several channels (or classes), comma-separated; one run per unit and preset.") var units: String?
     @Option(help: "Grid mode: comma-separated presets; writes a contact sheet (rows: units, columns: presets).") var presets: String?
+    @Option(help: "Also write the history as an animated gif or an mp4 (H.264 when FFmpeg has it).") var video: VideoFormat?
+    @Option(help: "Frames per second of --video.") var fps = 10
     @Flag(help: "List the presets and exit.") var listPresets = false
     @Option(help: .hidden) var benchSteps: Int?
 
@@ -44,6 +48,8 @@ struct Optimize: ParsableCommand {
         if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
         if historyEvery < 0 { throw ValidationError("--history-every must be 0 or more") }
         if let search, search < 1 { throw ValidationError("--search must be at least 1") }
+        if video != nil && historyEvery == 0 { throw ValidationError("--video needs a history: give --history-every K > 0") }
+        if fps < 1 || fps > 120 { throw ValidationError("--fps must be between 1 and 120") }
     }
 
     func run() throws {
@@ -85,7 +91,9 @@ struct Optimize: ParsableCommand {
         let enc = JSONEncoder()
         enc.outputFormatting = .sortedKeys   // key order is otherwise not stable between processes
         let p = (try? enc.encode(preset)).map { String(decoding: $0, as: UTF8.self) } ?? preset.name
-        return [objective.name, p, "\(iterations ?? preset.iterations)", "\(seed)", "\(historyEvery)", (try? modelOptions.modelPath()) ?? ""]
+        let key = [objective.name, p, "\(iterations ?? preset.iterations)", "\(seed)", "\(historyEvery)", (try? modelOptions.modelPath()) ?? ""]
+        // Only when asked, so records of runs without a video stay valid for reruns without one.
+        return key + (video.map { ["video=\($0.rawValue)@\(fps)"] } ?? [])
     }
 
     /// One run with resume; returns the best image (read back when the run was already finished).
@@ -109,7 +117,13 @@ struct Optimize: ParsableCommand {
         if let classIndex, let top1 {
             details.append(String(format: "class %d (%@) top-1 in %.0f%% of 50 jittered copies", classIndex, info.label(classIndex), top1 * 100))
         }
-        let files = try RunFiles.writeImages(result, dir: out!, name: name, title: "\(evaluator.objective.name) — \(preset.name)", details: details)
+        var files = try RunFiles.writeImages(result, dir: out!, name: name, title: "\(evaluator.objective.name) — \(preset.name)", details: details)
+        if let video, !result.history.isEmpty {
+            let file = "\(name)-history.\(video.rawValue)"
+            let encoder = try VideoWriter.write(result.history.map(\.image), to: "\(out!)/\(file)", format: video, framesPerSecond: fps)
+            details.append("history video: \(result.history.count) frames at \(fps) fps, encoder \(encoder)")
+            files.append(file)
+        }
         try RunFiles.writeRecord(RunRecord(arguments: arguments, preset: preset, objective: evaluator.objective.name,
                                            bestObjective: result.bestObjective, bestStep: result.bestStep, stop: result.stop.description,
                                            robustScore: robust, top1UnderJitter: top1, files: files), dir: out!, name: name)

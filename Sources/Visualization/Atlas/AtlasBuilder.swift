@@ -1,0 +1,190 @@
+import Foundation
+import Imaging
+import Network
+import Tensors
+
+/// Where an atlas's images come from: a description for `atlas.json` and a pull function
+/// (nil at the end). The command layer adapts image folders and sampled video frames to this.
+public struct AtlasImages {
+    public var description: String
+    public var next: () throws -> (name: String, image: RGBImage)?
+
+    public init(description: String, next: @escaping () throws -> (name: String, image: RGBImage)?) {
+        self.description = description
+        self.next = next
+    }
+
+    /// A fixed list of named images (tests, small folders).
+    public static func list(_ items: [(name: String, image: RGBImage)], description: String) -> AtlasImages {
+        var i = 0
+        return AtlasImages(description: description) {
+            defer { i += 1 }
+            return i < items.count ? items[i] : nil
+        }
+    }
+}
+
+/// One unit's results, `unit-NNNN/unit.json`: written last, so its presence means the unit is done.
+public struct AtlasUnitRecord: Sendable, Equatable, Codable {
+    public var unit: Int
+    /// Best objective (the unit's activation at the layer's centre) of the optimized image, and its step.
+    public var optimizedActivation: Float
+    public var optimizedStep: Int
+    /// The top patches, strongest first; files `patch-i.png` and `MODE-i.png` (i from 1; MODE: deconvnet, guided or gradient).
+    public var patches: [PatchRecord]
+    public var files: [String]
+}
+
+/// What one call of `AtlasBuilder.run` did.
+public struct AtlasRunSummary: Sendable {
+    /// Units of this shard computed now.
+    public var computed: [Int]
+    /// Units of this shard already finished by an earlier run.
+    public var skipped: [Int]
+}
+
+/// Builds a unit atlas of one layer (Yosinski et al. 2015, Zeiler & Fergus 2014): per unit the
+/// optimized image, the top patches over a data set (receptive-field crops of the network's input
+/// view) and their deconvnet images. Resumable per unit; deterministic, so shards merge exactly.
+public final class AtlasBuilder {
+    public let session: Session
+    public let info: ModelInfo
+    public let layer: String
+    public var preset: Preset
+    public var iterations: Int
+    public var seed: UInt64 = 0
+    /// Patches per unit.
+    public var patches = 9
+    /// How each patch's backward image is made (Zeiler & Fergus's deconvnet by default).
+    public var backward = BackwardMode.deconvnet
+    /// Called with one line per finished unit (the CLI prints it).
+    public var log: (String) -> Void = { _ in }
+
+    private let layerID: Int
+    public let channels: Int
+    /// The layer's receptive field in the input.
+    public let field: ReceptiveField
+
+    /// Resolves `layer` (names or manifest aliases); it must be spatial ([1, C, H, W]).
+    public init(session: Session, info: ModelInfo, layer: String, preset: Preset, iterations: Int? = nil) throws {
+        self.session = session
+        self.info = info
+        self.layer = layer
+        self.preset = preset
+        self.iterations = iterations ?? preset.iterations
+        layerID = try info.layerID(layer, in: session.graph)
+        let shape = session.graph.values[layerID].shape
+        guard shape.count == 4 else { throw AtlasError.notSpatial(layer: layer, shape: shape) }
+        channels = shape[1]
+        field = ReceptiveField.of(layer: layerID, in: session.graph)
+        guard !field.isGlobal else { throw AtlasError.notSpatial(layer: layer, shape: shape) }
+    }
+
+    /// Computes this shard's unfinished units of `units` into `directory`; finished units are skipped.
+    public func run(units: [Int], shard: Shard, images: AtlasImages, model: String, directory: String) throws -> AtlasRunSummary {
+        if let bad = units.first(where: { !(0..<channels).contains($0) }) {
+            throw AtlasError.unitOutOfRange(unit: bad, channels: channels, layer: layer)
+        }
+        let mine = shard.select(units)
+        let done = mine.filter { FileManager.default.fileExists(atPath: "\(directory)/\(AtlasSettings.unitDirectory($0))/unit.json") }
+        let pending = mine.filter { !done.contains($0) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var settings = AtlasSettings(model: model, layer: layer, units: units, source: images.description, imageNames: [],
+                                     preset: preset, iterations: iterations, seed: seed, patches: patches, backward: backward.rawValue,
+                                     receptiveField: field)
+        if pending.isEmpty {
+            try checkSettings(settings, in: directory, includingImages: false)
+            return AtlasRunSummary(computed: [], skipped: done)
+        }
+        let (top, names, views) = try searchTopPatches(units: pending, images: images)
+        settings.imageNames = names
+        try checkSettings(settings, in: directory, includingImages: true)
+        for (slot, unit) in pending.enumerated() {
+            let start = Date()
+            let record = try makeUnit(unit, top: top.best[slot], views: views, directory: directory)
+            let strongest = record.patches.first.map { String(format: "%.3g", $0.activation) } ?? "-"
+            log(String(format: "unit %d: optimized %.3g (step %d), top patch %@ of %d; %.1f s", unit,
+                       Double(record.optimizedActivation), record.optimizedStep, strongest, names.count, Date().timeIntervalSince(start)))
+        }
+        return AtlasRunSummary(computed: pending, skipped: done)
+    }
+
+    /// The data pass: one forward pass per image up to the layer; keeps only the views the top lists still need.
+    private func searchTopPatches(units: [Int], images: AtlasImages) throws -> (TopActivations, [String], [Int: RGBImage]) {
+        var top = TopActivations(units: units, k: patches, field: field, imageWidth: info.inputWidth, imageHeight: info.inputHeight)
+        var names: [String] = [], views: [Int: RGBImage] = [:]
+        while let (name, image) = try images.next() {
+            let view = info.networkView(of: image)
+            info.fill(session.input, from: view)
+            session.forward(upTo: layerID)
+            top.add(session.values[layerID], image: names.count)
+            views[names.count] = view
+            names.append(name)
+            let keep = top.referencedImages
+            views = views.filter { keep.contains($0.key) }
+        }
+        guard !names.isEmpty else { throw AtlasError.noImages(images.description) }
+        return (top, names, views)
+    }
+
+    /// Writes `atlas.json`, or checks that the one already there describes the same atlas.
+    private func checkSettings(_ settings: AtlasSettings, in directory: String, includingImages: Bool) throws {
+        let path = "\(directory)/atlas.json"
+        if let data = FileManager.default.contents(atPath: path) {
+            guard var existing = try? JSONDecoder().decode(AtlasSettings.self, from: data) else {
+                throw AtlasError.settingsDiffer(directory: directory, detail: "unreadable atlas.json")
+            }
+            if !includingImages { existing.imageNames = settings.imageNames }
+            guard existing == settings else {
+                throw AtlasError.settingsDiffer(directory: directory, detail: Self.difference(existing, settings))
+            }
+            return
+        }
+        guard includingImages else { return }
+        try FileBytes.writeAtomically(Array(try Self.encoder.encode(settings)), to: path)
+    }
+
+    private static func difference(_ a: AtlasSettings, _ b: AtlasSettings) -> String {
+        if a.layer != b.layer { return "layer \(a.layer), not \(b.layer)" }
+        if a.units != b.units { return "other --units" }
+        if a.source != b.source || a.imageNames != b.imageNames { return "images from \(a.source)" }
+        if a.preset != b.preset || a.iterations != b.iterations || a.seed != b.seed { return "preset \(a.preset.name), \(a.iterations) iterations, seed \(a.seed)" }
+        return "model \(a.model)"
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }()
+
+    /// The optimized image, the patches and their deconvnet images, and `unit.json` last.
+    private func makeUnit(_ unit: Int, top: [PatchRecord], views: [Int: RGBImage], directory: String) throws -> AtlasUnitRecord {
+        let dir = "\(directory)/\(AtlasSettings.unitDirectory(unit))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let evaluator = try ObjectiveEvaluator(.unit(layer, channel: unit), session: session, space: PixelSpace(info), info: info)
+        let ascent = GradientAscent(evaluator: evaluator, preset: preset, iterations: iterations, seed: seed)
+        let result = try ascent.run()
+        var files = ["optimized.png", "optimized-rf.png"]
+        try result.best.writePNG(to: "\(dir)/optimized.png")
+        // The objective is the centre unit, so only its receptive field carries the picture.
+        let shape = session.graph.values[layerID].shape
+        let centre = field.box(y: shape[2] / 2, x: shape[3] / 2, imageWidth: info.inputWidth, imageHeight: info.inputHeight)
+        try result.best.crop(centre).writePNG(to: "\(dir)/optimized-rf.png")
+        let (w, h) = (info.inputWidth, info.inputHeight)
+        for (i, p) in top.enumerated() {
+            guard let view = views[p.image] else { preconditionFailure("atlas: view of image \(p.image) was dropped") }
+            try view.crop(p.box).writePNG(to: "\(dir)/patch-\(i + 1).png")
+            info.fill(session.input, from: view)
+            let g = try session.backwardImage(layer: layerID, unit: UnitAddress(channel: unit, position: (p.y, p.x)), mode: backward)
+            let crop = cropPlanes(g, width: w, height: h, box: p.box)
+            let name = "\(backward.rawValue)-\(i + 1).png"
+            try GradientRendering.raw.render(crop, width: p.box.width, height: p.box.height).writePNG(to: "\(dir)/\(name)")
+            files += ["patch-\(i + 1).png", name]
+        }
+        let record = AtlasUnitRecord(unit: unit, optimizedActivation: result.bestObjective, optimizedStep: result.bestStep,
+                                     patches: top, files: files)
+        try FileBytes.writeAtomically(Array(try Self.encoder.encode(record)), to: "\(dir)/unit.json")
+        return record
+    }
+}

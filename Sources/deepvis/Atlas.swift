@@ -1,0 +1,112 @@
+import ArgumentParser
+import Capture
+import Foundation
+import Imaging
+import Network
+import Visualization
+
+struct Atlas: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A unit atlas of one layer: optimized image, top-9 patches and their deconvnet images per unit (see Docs/ATLAS.md).",
+        subcommands: [AtlasBuild.self, AtlasMerge.self],
+        defaultSubcommand: AtlasBuild.self)
+}
+
+struct AtlasBuild: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Compute the atlas (or this shard's part of it) into --out; finished units are skipped.",
+        discussion: """
+        The shard comes from --shard i/n (0-based), else SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (minus SLURM_ARRAY_TASK_MIN),
+        else JOB_COMPLETION_INDEX with --shards N or DEEPVIS_SHARD_COUNT; units are dealt round-robin. A single-shard run writes
+        index.html itself; after sharded runs, `deepvis atlas merge --out DIR` does.
+        """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Layer name (a convolutional layer; see `deepvis inspect`).") var layer: String
+    @Option(help: "Units (channels): A-B, or a list like 0-7,12 (default: every channel).") var units: String?
+    @Option(help: "A folder of JPEG/PNG images to search for top patches.") var images: String?
+    @Option(help: "A video file to search instead (frames sampled with --every and --max-frames).") var video: String?
+    @Option(help: "Video: use every K-th frame.") var every = 10
+    @Option(help: "Video: use at most N frames.") var maxFrames = 200
+    @Option(help: "Output directory (shared by all shards).") var out: String
+    @Option(help: "This process's shard, i/n with 0 ≤ i < n.") var shard: String?
+    @Option(help: "Shard count for JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).") var shards: Int?
+    @Option(help: "Gradient ascent preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset: Preset = Preset.named("paper-3")!
+    @Option(help: "Gradient ascent iterations per unit.") var iterations = 200
+    @Option(help: "Random seed of the optimization.") var seed: UInt64 = 0
+    @Option(help: "Top patches per unit.") var patches = 9
+    @Option(help: "Backward image of each patch: deconvnet, guided or gradient.") var backward: BackwardMode = .deconvnet
+
+    func validate() throws {
+        guard (images == nil) != (video == nil) else { throw ValidationError("give exactly one of --images DIR and --video FILE") }
+        if let units { _ = try parseUnits(units) }
+        if let shard { _ = try Shard(parsing: shard) }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
+        if iterations < 1 || patches < 1 || every < 1 || maxFrames < 1 {
+            throw ValidationError("--iterations, --patches, --every and --max-frames must be at least 1")
+        }
+    }
+
+    func run() throws {
+        let (graph, info, path) = try modelOptions.load()
+        let session = Session(graph: graph)
+        let builder = try AtlasBuilder(session: session, info: info, layer: layer, preset: preset, iterations: iterations)
+        builder.seed = seed
+        builder.patches = patches
+        builder.backward = backward
+        builder.log = { print($0) }
+        let list = try units.map(parseUnits) ?? Array(0..<builder.channels)
+        let me = try shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shards) ?? .whole
+        let mine = me.select(list)
+        print("atlas \(layer): shard \(me) has \(mine.count) of \(list.count) units; receptive field "
+              + "\(builder.field.rows.size)x\(builder.field.columns.size) px, stride \(builder.field.rows.stride)")
+        let model = (path as NSString).lastPathComponent
+        let summary = try builder.run(units: list, shard: me, images: try source(), model: model, directory: out)
+        if !summary.skipped.isEmpty { print("skipped \(summary.skipped.count) finished unit(s)") }
+        print("shard \(me): computed \(summary.computed.count) unit(s)")
+        if me.count == 1 {
+            _ = try AtlasIndex.merge(directory: out)
+            print("wrote \(out)/index.html")
+        } else {
+            print("when every shard has finished: deepvis atlas merge --out \(out)")
+        }
+    }
+
+    /// The images to search, in a fixed order (every shard must see the same list).
+    private func source() throws -> AtlasImages {
+        if let images {
+            let folder = try ImageFolder(path: images, loop: false)
+            folder.close()
+            var files = folder.files[...]
+            return AtlasImages(description: "images \(images)") {
+                guard let file = files.popFirst() else { return nil }
+                return ((file as NSString).lastPathComponent, try ImageCodec.read(path: file))
+            }
+        }
+        let file = try VideoFile(path: video!, pacing: .asFastAsPossible)
+        var used = 0
+        return AtlasImages(description: "video \(video!), every \(every)-th frame, at most \(maxFrames)") {
+            while used < maxFrames, let frame = try file.next(timeout: 10) {
+                guard frame.index % every == 0 else { continue }
+                used += 1
+                return (String(format: "frame %d (%.2f s)", frame.index, frame.timestamp), frame.image)
+            }
+            file.close()
+            return nil
+        }
+    }
+}
+
+struct AtlasMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the shards' results in --out into index.json and index.html; fails naming any unit without results.")
+
+    @Option(help: "The atlas directory the shards wrote into.") var out: String
+
+    func run() throws {
+        let (settings, units) = try AtlasIndex.merge(directory: out)
+        print("merged \(units.count) units of \(settings.layer) from \(out); wrote \(out)/index.html")
+    }
+}
