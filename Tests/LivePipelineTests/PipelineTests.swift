@@ -69,17 +69,25 @@ import Visualization
     }
 
     private func checkProbe(_ pipeline: LivePipeline, _ selection: UnitSelection) throws {
-        #expect(pipeline.wait(timeout: 10) { pipeline.latestProbe?.selection == selection })
-        let probe = try #require(pipeline.latestProbe)
-        #expect(probe.width == 16 && probe.height == 16)
-        // Recompute from the snapshot's frame on this thread: the concurrent result must be identical.
-        let session = Session(graph: model.graph)
-        let layer = layers[selection.layerIndex]
-        let frameIndex = try #require(sourceFrameIndex(of: probe.snapshotSequence, pipeline))
-        model.info.fill(session.input, from: model.info.networkView(of: FakeCamera.image(frameIndex)))
-        session.forward(upTo: layer.valueID)
-        let expected = try session.backward(from: layer.valueID, seed: .channelActivations(selection.channel), mode: selection.mode)
-        #expect(probe.values == expected.array)
+        // The probe may finish just as a newer snapshot replaces the one it used; then wait for the next probe.
+        for _ in 0..<20 {
+            #expect(pipeline.wait(timeout: 10) { pipeline.latestProbe?.selection == selection })
+            let probe = try #require(pipeline.latestProbe)
+            guard let frameIndex = sourceFrameIndex(of: probe.snapshotSequence, pipeline) else {
+                _ = pipeline.wait(timeout: 2) { pipeline.latestProbe?.snapshotSequence != probe.snapshotSequence }
+                continue
+            }
+            #expect(probe.width == 16 && probe.height == 16)
+            // Recompute from the snapshot's frame on this thread: the concurrent result must be identical.
+            let session = Session(graph: model.graph)
+            let layer = layers[selection.layerIndex]
+            model.info.fill(session.input, from: model.info.networkView(of: FakeCamera.image(frameIndex)))
+            session.forward(upTo: layer.valueID)
+            let expected = try session.backward(from: layer.valueID, seed: .channelActivations(selection.channel), mode: selection.mode)
+            #expect(probe.values == expected.array)
+            return
+        }
+        Issue.record("no probe result matched the newest snapshot in 20 tries")
     }
 
     /// The source frame of snapshot `sequence` (freezes the pipeline so it stays the newest).
@@ -87,8 +95,7 @@ import Visualization
         pipeline.update { $0.paused = true }
         defer { pipeline.update { $0.paused = false } }
         guard let s = pipeline.latestSnapshot, s.sequence == sequence else {
-            // A newer snapshot arrived; the probe is for an older one. Recompute on the probe's own input instead.
-            return nil
+            return nil   // a newer snapshot arrived; the probe is for an older one
         }
         return s.sourceFrameIndex
     }
