@@ -1,16 +1,27 @@
-import Dispatch
 import Synchronization
 
 /// Splits independent loop iterations over a fixed number of worker threads.
 public enum Parallel {
     private static let threadCount = Atomic<Int>(1)
+    /// One pool per thread count, made on first use and kept for the life of the process.
+    private static let pools = Mutex<[Int: SpinPool]>([:])
 
-    /// How many threads `forEach` uses (1 = run inline). Also applied to OpenBLAS.
+    private static func pool(_ threads: Int) -> SpinPool {
+        pools.withLock { p in
+            if let existing = p[threads] { return existing }
+            let made = SpinPool(helpers: threads - 1)
+            p[threads] = made
+            return made
+        }
+    }
+
+    /// How many threads `forEach` uses (1 = run inline). OpenBLAS itself is kept single-threaded:
+    /// `BLAS.tiledGemm` spreads matrix products over these same threads.
     public static var threads: Int {
         get { threadCount.load(ordering: .relaxed) }
         set {
             threadCount.store(max(1, newValue), ordering: .relaxed)
-            BLAS.threads = max(1, newValue)
+            BLAS.threads = 1
         }
     }
 
@@ -23,12 +34,8 @@ public enum Parallel {
             body(0..<count, 0)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: t) { chunk in
-                box.value(count * chunk / t ..< count * (chunk + 1) / t, chunk)
-            }
-        }
+        let ran = pool(threads).run(count: t) { chunk in body(count * chunk / t ..< count * (chunk + 1) / t, chunk) }
+        if !ran { body(0..<count, 0) }
     }
 
     /// Calls `body(i)` for i in 0..<count, in contiguous chunks over `threads` threads.
@@ -39,19 +46,9 @@ public enum Parallel {
             for i in 0..<count { body(i) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: t) { chunk in
-                let lo = count * chunk / t, hi = count * (chunk + 1) / t
-                for i in lo..<hi { box.value(i) }
-            }
+        let ran = pool(threads).run(count: t) { chunk in
+            for i in count * chunk / t ..< count * (chunk + 1) / t { body(i) }
         }
+        if !ran { for i in 0..<count { body(i) } }
     }
-}
-
-/// Carries a non-Sendable closure into `concurrentPerform`; safe because the callers' bodies
-/// write disjoint output ranges.
-private struct UnsafeSendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -87,14 +87,12 @@ public struct Conv: Op {
         }
         switch s.path {
         case .pointwise:
-            // Column blocks keep each block's output in cache for the fused clamp.
-            let block = a.epilogue == nil ? hw : 2048
+            // Column tiles keep each tile's output in cache for the fused clamp.
             for b in 0..<n {
-                for n0 in stride(from: 0, to: hw, by: block) {
-                    let nb = min(block, hw - n0)
-                    BLAS.gemm(m: m, n: nb, k: cin, a: w.data, lda: cin, b: x.data + b * cin * inPlane + n0, ldb: hw,
-                              beta: 1, c: y.data + b * m * hw + n0, ldc: hw)
-                    if let e = a.epilogue { for oc in 0..<m { e.apply(from: y.data, offset: (b * m + oc) * hw + n0, count: nb) } }
+                let yb = y.data + b * m * hw
+                BLAS.tiledGemm(m: m, n: hw, k: cin, a: w.data, lda: cin, b: x.data + b * cin * inPlane, ldb: hw,
+                               beta: 1, c: yb, ldc: hw) { rows, cols in
+                    if let e = a.epilogue { for oc in rows { e.apply(from: y.data, offset: (b * m + oc) * hw + cols.lowerBound, count: cols.count) } }
                 }
             }
         case .depthwise:
@@ -107,9 +105,11 @@ public struct Conv: Op {
             for b in 0..<n {
                 for gi in 0..<group {
                     Im2Col.unfold(x.data + (b * cin + gi * cg) * inPlane, channels: cg, g, into: s.col!)
-                    BLAS.gemm(m: mg, n: hw, k: k, a: w.data + gi * mg * k, lda: k, b: s.col!, ldb: hw,
-                              beta: 1, c: y.data + (b * m + gi * mg) * hw, ldc: hw)
-                    a.epilogue?.apply(from: y.data, offset: (b * m + gi * mg) * hw, count: mg * hw)
+                    let base = (b * m + gi * mg) * hw
+                    BLAS.tiledGemm(m: mg, n: hw, k: k, a: w.data + gi * mg * k, lda: k, b: s.col!, ldb: hw,
+                                   beta: 1, c: y.data + base, ldc: hw) { rows, cols in
+                        if let e = a.epilogue { for r in rows { e.apply(from: y.data, offset: base + r * hw + cols.lowerBound, count: cols.count) } }
+                    }
                 }
             }
         }
@@ -124,8 +124,8 @@ public struct Conv: Op {
         switch s.path {
         case .pointwise:
             for b in 0..<n {
-                BLAS.gemm(transA: true, m: cin, n: hw, k: m, a: w.data, lda: cin, b: gy.data + b * m * hw, ldb: hw,
-                          beta: 1, c: gx.data + b * cin * inPlane, ldc: hw)
+                BLAS.tiledGemm(transA: true, m: cin, n: hw, k: m, a: w.data, lda: cin, b: gy.data + b * m * hw, ldb: hw,
+                               beta: 1, c: gx.data + b * cin * inPlane, ldc: hw)
             }
         case .depthwise:
             for b in 0..<n {
@@ -135,8 +135,8 @@ public struct Conv: Op {
             let cg = cin / group, mg = m / group, k = cg * kernel[0] * kernel[1]
             for b in 0..<n {
                 for gi in 0..<group {
-                    BLAS.gemm(transA: true, m: k, n: hw, k: mg, a: w.data + gi * mg * k, lda: k,
-                              b: gy.data + (b * m + gi * mg) * hw, ldb: hw, beta: 0, c: s.col!, ldc: hw)
+                    BLAS.tiledGemm(transA: true, m: k, n: hw, k: mg, a: w.data + gi * mg * k, lda: k,
+                                   b: gy.data + (b * m + gi * mg) * hw, ldb: hw, beta: 0, c: s.col!, ldc: hw)
                     Im2Col.fold(s.col!, channels: cg, g, addingInto: gx.data + (b * cin + gi * cg) * inPlane)
                 }
             }

@@ -54,8 +54,8 @@ public struct Gemm: Op {
                 }
             }
         }
-        BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: A.data, lda: A.shape[1],
-                  b: B.data, ldb: B.shape[1], beta: betaEff, c: Y.data, ldc: n)
+        BLAS.tiledGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: A.data, lda: A.shape[1],
+                       b: B.data, ldb: B.shape[1], beta: betaEff, c: Y.data, ldc: n, columnBlock: 256)
     }
 
     public func backward(_ a: BackwardArgs) {
