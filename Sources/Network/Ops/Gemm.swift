@@ -41,18 +41,7 @@ public struct Gemm: Op {
         if a.inputs.count > 2 {
             let C = a.inputs[2]
             betaEff = 1
-            for i in 0..<m {
-                for j in 0..<n {
-                    let ci: Int
-                    switch C.count {
-                    case 1: ci = 0
-                    case m * n: ci = i * n + j
-                    case n: ci = j
-                    default: ci = i
-                    }
-                    Y[i * n + j] = beta * C[ci]
-                }
-            }
+            for i in 0..<m { for j in 0..<n { Y[i * n + j] = beta * C[Self.cIndex(i, j, count: C.count, m: m, n: n)] } }
         }
         BLAS.tiledGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: A.data, lda: A.shape[1],
                        b: B.data, ldb: B.shape[1], beta: betaEff, c: Y.data, ldc: n, columnBlock: 256)
@@ -80,18 +69,17 @@ public struct Gemm: Op {
             }
         }
         if a.inputGrads.count > 2, let gC = a.inputGrads[2] {
-            for i in 0..<m {
-                for j in 0..<n {
-                    let ci: Int
-                    switch gC.count {
-                    case 1: ci = 0
-                    case m * n: ci = i * n + j
-                    case n: ci = j
-                    default: ci = i
-                    }
-                    gC[ci] += beta * gY[i * n + j]
-                }
-            }
+            for i in 0..<m { for j in 0..<n { gC[Self.cIndex(i, j, count: gC.count, m: m, n: n)] += beta * gY[i * n + j] } }
+        }
+    }
+
+    /// Where element (i, j) of the [m, n] result reads C, for each shape C may broadcast from.
+    static func cIndex(_ i: Int, _ j: Int, count: Int, m: Int, n: Int) -> Int {
+        switch count {
+        case 1: return 0
+        case m * n: return i * n + j
+        case n: return j
+        default: return i
         }
     }
 }
