@@ -12,17 +12,18 @@ final class SpinPool: @unchecked Sendable {
     let helpers: Int
     private let generation = Atomic<Int>(0)
     private let remaining = Atomic<Int>(0)
-    private let sleeping = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
-    private let wake = DispatchSemaphore(value: 0)
+    /// One per helper: a shared semaphore could hand one helper's wake-up to another, leaving it asleep.
+    private let slots: [WorkerSlot]
     /// The current job, published before `generation` is bumped (seq-cst) and read after it is seen.
     private var job: ((Int) -> Void)?
     private var chunks = 0
 
     init(helpers: Int) {
         self.helpers = helpers
+        slots = (0..<helpers).map { _ in WorkerSlot() }
         for w in 0..<helpers {
-            let t = Thread { [unowned self] in self.workerLoop(index: w + 1) }
+            let t = Thread { [unowned self] in self.workerLoop(index: w + 1, slot: self.slots[w]) }
             t.name = "deepvis-worker-\(w + 1)"
             t.stackSize = 1 << 20
             t.start()
@@ -38,8 +39,7 @@ final class SpinPool: @unchecked Sendable {
             chunks = count
             remaining.store(helpers, ordering: .sequentiallyConsistent)
             generation.add(1, ordering: .sequentiallyConsistent)
-            let asleep = sleeping.load(ordering: .sequentiallyConsistent)
-            for _ in 0..<asleep { wake.signal() }
+            for slot in slots where slot.sleeping.load(ordering: .sequentiallyConsistent) { slot.wake.signal() }
             body(0)
             while remaining.load(ordering: .acquiring) > 0 {}
             job = nil
@@ -48,16 +48,18 @@ final class SpinPool: @unchecked Sendable {
         return true
     }
 
-    private func workerLoop(index: Int) {
+    private func workerLoop(index: Int, slot: WorkerSlot) {
         var seen = 0
         while true {
             var spins = 0
             while generation.load(ordering: .sequentiallyConsistent) == seen {
                 spins += 1
                 if spins > 200_000 {
-                    sleeping.add(1, ordering: .sequentiallyConsistent)
-                    if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
-                    sleeping.subtract(1, ordering: .sequentiallyConsistent)
+                    // Announce, then re-check: the dispatcher bumps the generation before it reads the flag,
+                    // so either this check sees the new job or the dispatcher sees the flag and signals.
+                    slot.sleeping.store(true, ordering: .sequentiallyConsistent)
+                    if generation.load(ordering: .sequentiallyConsistent) == seen { slot.wake.wait() }
+                    slot.sleeping.store(false, ordering: .sequentiallyConsistent)
                     spins = 0
                 }
             }
@@ -66,4 +68,10 @@ final class SpinPool: @unchecked Sendable {
             remaining.subtract(1, ordering: .releasing)
         }
     }
+}
+
+/// A helper's sleep flag and its own wake-up semaphore.
+private final class WorkerSlot: Sendable {
+    let sleeping = Atomic<Bool>(false)
+    let wake = DispatchSemaphore(value: 0)
 }

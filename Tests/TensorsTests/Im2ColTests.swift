@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 import TestSupport
 import Testing
@@ -46,5 +47,29 @@ import Testing
             #expect(seen == [1, 1, 1, 1, 1, 1, 1])
         }
         Parallel.threads = 1
+    }
+}
+
+/// The worker pool under many short jobs with sleeps between them, from several threads at once.
+@Suite struct SpinPoolTests {
+    @Test func manyJobsWithIdleGapsNeverLoseAWakeUp() async {
+        Parallel.threads = 3
+        defer { Parallel.threads = 1 }
+        await withTaskGroup(of: Bool.self) { group in
+            for caller in 0..<3 {
+                group.addTask {
+                    var ok = true
+                    for round in 0..<300 {
+                        let counts = Tensor(shape: [64])
+                        Parallel.forEach(64) { counts[$0] += 1 }
+                        ok = ok && counts.array.allSatisfy { $0 == 1 }
+                        // Gaps long enough for the helpers to stop spinning and go to sleep.
+                        if round % 3 == caller { usleep(2000) }
+                    }
+                    return ok
+                }
+            }
+            for await ok in group { #expect(ok) }
+        }
     }
 }
