@@ -11,6 +11,8 @@ public final class ViewerWindow {
     public let configuration: ViewerConfiguration
     let target: RenderTarget
     var canvas: Canvas
+    /// How many rendered text strings are cached (a diagnostic: it must not grow frame after frame).
+    public var cachedTextCount: Int { canvas.text.cachedCount }
     var textures: PaneTextures
     /// The frame drawn last; commands are interpreted against its layers.
     public internal(set) var lastFrame: DisplayFrame?

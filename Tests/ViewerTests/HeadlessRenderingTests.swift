@@ -1,6 +1,6 @@
 import Imaging
 import Testing
-@testable import Viewer
+import Viewer
 import ViewerCore
 
 extension SDLTests {

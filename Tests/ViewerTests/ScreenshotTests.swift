@@ -1,7 +1,7 @@
 import Foundation
 import Imaging
 import Testing
-@testable import Viewer
+import Viewer
 import ViewerCore
 
 extension SDLTests {
@@ -44,9 +44,9 @@ extension SDLTests {
             let source = DemoFrameSource()
             let frame = source.frame(at: 0, state: window.state)
             window.draw(frame)
-            let cached = window.canvas.text.cachedCount
+            let cached = window.cachedTextCount
             for _ in 0..<5 { window.draw(frame) }
-            #expect(window.canvas.text.cachedCount <= cached + 2)
+            #expect(window.cachedTextCount <= cached + 2)
         }
 
         @Test func demoRunWritesOneFilePerFrameAndPlaysKeys() throws {
