@@ -1,20 +1,7 @@
 import Tensors
 
-/// A deterministic random number generator (SplitMix64), so test inputs are the same every run.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// A generator started from `seed`.
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The engine's seeded generator (SplitMix64) under the name the tests use.
+public typealias SplitMix64 = SeededGenerator
 
 extension Tensor {
     /// A tensor of uniform random values in `range`, redrawn while closer than `margin` to any of `kinks`
