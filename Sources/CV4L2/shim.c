@@ -1,6 +1,9 @@
 #include "CV4L2.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <libv4l2.h>
 
@@ -24,7 +27,18 @@ const uint32_t CV4L2_PIX_FMT_JPEG = V4L2_PIX_FMT_JPEG;
 const uint32_t CV4L2_PIX_FMT_YUYV = V4L2_PIX_FMT_YUYV;
 const uint32_t CV4L2_PIX_FMT_RGB24 = V4L2_PIX_FMT_RGB24;
 
-int cv4l2_open(const char *path, int flags) { return v4l2_open(path, flags); }
+// libv4l2 prints "libv4l2: error …" lines to stderr for failures that V4L2Device already reports as one
+// CaptureError, so a busy camera gave two messages. Its log goes to /dev/null instead, unless the user
+// asked for a log with LIBV4L2_LOG_FILENAME.
+static void quiet_libv4l2(void) {
+    if (!v4l2_log_file && !getenv("LIBV4L2_LOG_FILENAME")) v4l2_log_file = fopen("/dev/null", "w");
+}
+
+int cv4l2_open(const char *path, int flags) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, quiet_libv4l2);
+    return v4l2_open(path, flags);
+}
 
 int cv4l2_close(int fd) { return v4l2_close(fd); }
 

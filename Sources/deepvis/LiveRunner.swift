@@ -83,7 +83,8 @@ struct LiveRunner {
                                                     iterations: options.ascentIterations)
         }
         pipeline.start()
-        var log = "file\tsource_frame\tsnapshot\tlayer\tunit\n"
+        // status: the source message the window showed in that file ("camera disconnected — …"), empty if none.
+        var log = "file\tsource_frame\tsnapshot\tlayer\tunit\tstatus\n"
         var saveError: String?
         // RSS once warmed up (a quarter into the run), so --stats-json shows growth over the rest of it.
         var warmRSS: Double?
@@ -99,7 +100,8 @@ struct LiveRunner {
             }
             let s = viewer.shownSnapshot
             log += "\(name)\t\(s?.sourceFrameIndex ?? -1)\t\(s?.sequence ?? -1)\t"
-                + "\(pipeline.layers[window.state.layerIndex].name)\t\(window.state.selectedUnit)\n"
+                + "\(pipeline.layers[window.state.layerIndex].name)\t\(window.state.selectedUnit)\t"
+                + (window.lastFrame?.status ?? "").replacingOccurrences(of: "\t", with: " ") + "\n"
         }
         pipeline.stop()
         if let saveError { fail(saveError) }

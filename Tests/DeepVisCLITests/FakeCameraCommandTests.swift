@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `deepvis devices` and `deepvis live --camera` on the fake V4L2 device (Tests/FakeV4L2, loaded with LD_PRELOAD).
+@Suite(.serialized) struct FakeCameraCommandTests {
+    static let clip = Result { try FakeCamera.makeClip(in: try ExternalTools.temporaryDirectory("fake-camera-cli")) }
+
+    /// The rows of a headless run's frames.tsv as [file, source_frame, snapshot, layer, unit, status].
+    func rows(_ dir: String) throws -> [[String]] {
+        try String(contentsOfFile: dir + "/frames.tsv", encoding: .utf8).split(separator: "\n").dropFirst().map {
+            let fields = $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            return fields + Array(repeating: "", count: max(0, 6 - fields.count))
+        }
+    }
+
+    @Test func devicesListsTheFakeCameraWithItsFormatsSizesAndRates() throws {
+        let result = try CLI.run(["devices"], environment: try FakeCamera.environment(try Self.clip.get(), fps: "30,15"), timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("\(FakeCamera.device): DeepVis fake camera [fake_v4l2, platform:fake-v4l2]"), "\(result.stdout)")
+        #expect(lines.contains("  MJPG: 320x240 @ 30/15"), "\(result.stdout)")
+        #expect(lines.contains("  YUYV: 320x240 @ 30/15"), "\(result.stdout)")
+        // libv4l2 adds the formats it converts to in user space.
+        #expect(lines.contains { $0.hasPrefix("  RGB3 (converted): 320x240") }, "\(result.stdout)")
+    }
+
+    @Test func devicesLeavesOutACameraItMayNotOpen() throws {
+        let env = try FakeCamera.environment(try Self.clip.get(), fail: "eacces")
+        let result = try CLI.run(["devices"], environment: env, timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains(FakeCamera.device), "\(result.stdout)")
+    }
+
+    @Test func liveShowsTheCamerasFramesInOrder() throws {
+        let dir = try ExternalTools.temporaryDirectory("fake-camera-live")
+        let env = try FakeCamera.environment(try Self.clip.get())
+        let result = try CLI.run(["live", "--camera", FakeCamera.device, "--headless", "--frames", "3", "--out", dir,
+                                  "--size", "640x480", "--no-ascent"], environment: env, timeout: 240)
+        #expect(result.status == 0, "\(result.stderr)")
+        let table = try rows(dir)
+        #expect(table.map { $0[1] } == ["0", "1", "2"])
+        #expect(table.allSatisfy { $0[5].isEmpty }, "\(table)")
+    }
+
+    /// Unplugged after 6 frames, back 1.5 s later: the window says the camera is gone, then shows new frames again.
+    @Test func liveSaysTheCameraWasUnpluggedAndRecoversWhenItIsBack() throws {
+        let dir = try ExternalTools.temporaryDirectory("fake-camera-unplug")
+        let env = try FakeCamera.environment(try Self.clip.get(), fail: "unplug-after:6", replugMilliseconds: 1500,
+                                             log: dir + "/calls.log")
+        // --realtime: the window runs at its own pace and draws whatever the pipeline says, as on screen.
+        let result = try CLI.run(["live", "--camera", FakeCamera.device, "--headless", "--realtime", "--frames", "300",
+                                  "--out", dir + "/out", "--size", "640x480", "--no-ascent"], environment: env, timeout: 300)
+        #expect(result.status == 0, "\(result.stderr)")
+        let table = try rows(dir + "/out")
+        let gone = try #require(table.firstIndex { $0[5].contains("\(FakeCamera.device): camera disconnected") },
+                                "no frame says the camera is disconnected: \(Set(table.map { $0[5] }))")
+        let before = table[..<gone].compactMap { Int($0[2]) }.max() ?? -1
+        let back = table[gone...].firstIndex { $0[5].isEmpty && (Int($0[2]) ?? -1) > before }
+        #expect(back != nil, "no new frame after the unplug: \(Set(table[gone...].map { "\($0[2]) \($0[5])" }))")
+        let calls = try String(contentsOfFile: dir + "/calls.log", encoding: .utf8)
+        #expect(calls.contains("unplugged after 6 frames") && calls.contains("replugged"), calls)
+    }
+}
