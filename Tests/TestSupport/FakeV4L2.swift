@@ -5,7 +5,7 @@ import Foundation
 /// The library must be loaded when a process starts, so the real `V4L2Camera` runs in a child: the release
 /// `deepvis` with `environment(...)` added to its environment. Frames come from the sample video through
 /// ffmpeg; the reference pixels are ffmpeg's own decode of the very bytes the fake serves.
-public enum FakeCamera {
+public enum FakeV4L2 {
     /// Where Scripts/build-fake-v4l2 puts the library.
     public static var library: String { Fixtures.root + "/.build/fake-v4l2/libfake_v4l2.so" }
     /// The fake node; nothing exists at this path on disk.
@@ -46,7 +46,9 @@ public enum FakeCamera {
         let yuyv = directory + "/frames.yuyv", mjpeg = directory + "/frames.mjpeg"
         try ExternalTools.run(tool: "ffmpeg", pick + ["-pix_fmt", "yuyv422", "-f", "rawvideo", yuyv])
         try ExternalTools.run(tool: "ffmpeg", pick + ["-pix_fmt", "yuvj422p", "-c:v", "mjpeg", "-q:v", "3", "-f", "mjpeg", mjpeg])
-        let yuyvRGB = try GeneratedMedia.rawRGB(yuyv, arguments: ["-f", "rawvideo", "-pix_fmt", "yuyv422", "-s", "\(width)x\(height)"])
+        // Accurate rounding with each pair's chroma for both pixels (ffmpeg's default path is up to 3 levels off).
+        let yuyvRGB = try rawRGB(yuyv, input: ["-f", "rawvideo", "-pix_fmt", "yuyv422", "-s", "\(width)x\(height)"],
+                                 output: ["-sws_flags", "neighbor+accurate_rnd+full_chroma_int"])
         // Interpolated chroma, as libjpeg-turbo's default ("fancy") upsampling does; ffmpeg's default repeats it.
         let mjpegRGB = try rawRGB(mjpeg, input: ["-f", "mjpeg"], output: ["-sws_flags", "bilinear+accurate_rnd+full_chroma_int"])
         let size = width * height * 3
