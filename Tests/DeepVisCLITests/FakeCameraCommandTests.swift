@@ -49,10 +49,10 @@ import TestSupport
         let dir = try ExternalTools.temporaryDirectory("fake-camera-unplug")
         let env = try FakeV4L2.environment(try Self.clip.get(), fps: "30", fail: "unplug-after:90", replugMilliseconds: 300,
                                              log: dir + "/calls.log")
-        // --realtime: the window runs at its own pace and draws whatever the pipeline says, as on screen; the
-        // default 1280x720 leaves room for the status text beside the rates.
-        let result = try CLI.run(["live", "--camera", FakeV4L2.device, "--headless", "--realtime", "--frames", "200",
-                                  "--out", dir + "/out", "--no-ascent"], environment: env, timeout: 400)
+        // --realtime: the window runs at its own pace (at most 60 fps, so 400 frames last ≥ 6.7 s: unplug at 3 s,
+        // reopened at about 4 s) and draws whatever the pipeline says, as on screen.
+        let result = try CLI.run(["live", "--camera", FakeV4L2.device, "--headless", "--realtime", "--frames", "400",
+                                  "--out", dir + "/out", "--size", "640x480", "--no-ascent"], environment: env, timeout: 400)
         #expect(result.status == 0, "\(result.stderr)")
         let table = try rows(dir + "/out")
         let gone = try #require(table.firstIndex { $0[5].contains("\(FakeV4L2.device): camera disconnected") },
