@@ -17,6 +17,9 @@
     static __typeof__(&name) real_##name; \
     if (!real_##name) real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
 
+// Only the interposed libc functions are exported; the fixture's own names stay inside the library.
+#pragma GCC visibility push(hidden)
+
 #define FAKE_MAX_RATES 8
 #define FAKE_MAX_BUFFERS 8
 
@@ -75,6 +78,7 @@ void fake_init(void);
 void fake_log(const char *format, ...) __attribute__((format(printf, 1, 2)));
 uint64_t fake_now_ns(void);
 int fake_is_path(const char *path);
+int fake_open_path(const char *path, int flags, int *result);
 struct fake_handle *fake_lookup(int fd);   // locks the fake's mutex when it returns a handle
 void fake_unlock(void);
 int fake_device_present(void);
@@ -93,5 +97,7 @@ void fake_release(struct fake_handle *h);
 // fake_v4l2_frames.c: loading frame files.
 int fake_load_yuyv(struct fake_format *f, const char *path, uint32_t width, uint32_t height);
 int fake_load_mjpeg(struct fake_format *f, const char *path);
+
+#pragma GCC visibility pop
 
 #endif
