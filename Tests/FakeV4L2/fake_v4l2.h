@@ -22,6 +22,7 @@
 
 #define FAKE_MAX_RATES 8
 #define FAKE_MAX_BUFFERS 8
+#define FAKE_MAX_HANDLES 16
 
 /// One pixel format the fake offers, with its frames (all of one size).
 struct fake_format {
@@ -75,6 +76,7 @@ extern struct fake_config fake_config;
 
 // fake_v4l2.c: configuration, the handle table, the device's presence.
 void fake_init(void);
+int fake_enabled(void);   // FAKE_V4L2_DEVICE is set and the configuration is read
 void fake_log(const char *format, ...) __attribute__((format(printf, 1, 2)));
 uint64_t fake_now_ns(void);
 int fake_is_path(const char *path);
@@ -84,6 +86,8 @@ void fake_unlock(void);
 int fake_device_present(void);
 int fake_handle_dead(const struct fake_handle *h);
 void fake_count_delivery(void);
+
+// fake_v4l2_poll.c: the poll and select interposers (nothing else to declare).
 
 // fake_v4l2_device.c: the V4L2 semantics, called with the mutex held.
 int fake_ioctl(struct fake_handle *h, unsigned long request, void *arg);
