@@ -47,6 +47,7 @@ import TestSupport
     /// 0.3 s later: the window says the camera is disconnected, then shows new frames once it is reopened.
     @Test func liveSaysTheCameraWasUnpluggedAndRecoversWhenItIsBack() throws {
         let dir = try ExternalTools.temporaryDirectory("fake-camera-unplug")
+        defer { try? FileManager.default.removeItem(atPath: dir) }  // 400 PNGs
         let env = try FakeV4L2.environment(try Self.clip.get(), fps: "30", fail: "unplug-after:90", replugMilliseconds: 300,
                                              log: dir + "/calls.log")
         // --realtime: the window runs at its own pace (at most 60 fps, so 400 frames last ≥ 6.7 s: unplug at 3 s,
