@@ -31,6 +31,7 @@ import Testing
         // Registered first: a start that fails half-way still stops what it started.
         defer { _ = try? run(Self.root + "/Scripts/slurm-local", ["stop"]) }
         try run(Self.root + "/Scripts/slurm-local", ["start"])
+        #expect(try run(Self.root + "/Scripts/slurm-local", ["start"]).contains("already running"), "start is idempotent")
 
         let jobEnv = ["LAYER": "blocks.1", "IMAGES": photos, "OUT": sharded, "SHARDS": "3", "DEEPVIS": CLI.binary,
                       "ATLAS_ARGS": Self.atlasArgs]
@@ -79,6 +80,30 @@ import Testing
         for (name, pid) in zip(daemons, pids) {
             #expect(pid > 0 && kill(pid, 0) != 0, "\(name) (pid \(pid)) has exited: \(stopped)")
         }
+    }
+
+    @Test func aTakenPortIsAClearErrorAndNothingIsStarted() throws {
+        guard getuid() == 0 else { Issue.record("needs root, like the cluster test"); return }
+        let port: UInt16 = 6937
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(fd, 1) == 0, "could not occupy port \(port) for the test")
+        let dir = NSTemporaryDirectory() + "deepvis-slurm-port-\(getpid())"
+        let env = ["DEEPVIS_SLURM_DIR": dir, "DEEPVIS_SLURM_PORT": "\(port)", "SLURM_CONF": dir + "/slurm.conf"]
+        defer { _ = try? run(Self.root + "/Scripts/slurm-local", ["stop"], environment: env) }
+        #expect {
+            try run(Self.root + "/Scripts/slurm-local", ["start"], environment: env)
+        } throws: { error in
+            "\(error)".contains("port \(port) (for slurmctld) is already in use by another program")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir), "nothing was started or written")
     }
 
     /// The scikit-image photos (Scripts/reference-outputs writes them) and one truncated JPEG.
