@@ -56,6 +56,34 @@ struct AtlasRobustnessTests {
         }
     }
 
+    @Test func aDataPassSplitByImagesMergesToExactlyTheSinglePass() throws {
+        let photos = try AtlasTests.photos.get()
+        // Five images with a repeat: equal activations on two images test the tie order across parts.
+        let items = photos + [photos[1]]
+        let indexed = AtlasImages(description: "5 photos", names: items.map(\.0)) { items[$0].1 }
+        let one = try ExternalTools.temporaryDirectory("atlas-unsplit"), split = try ExternalTools.temporaryDirectory("atlas-split")
+        _ = try builder().run(units: [0, 1, 2], shard: .whole, images: .list(items, description: "5 photos"), model: "lite0", directory: one)
+        for i in 0..<2 {
+            #expect(try builder().topPart(units: [0, 1, 2], part: Shard(index: i, count: 2), images: indexed, model: "lite0", directory: split))
+        }
+        #expect(try !builder().topPart(units: [0, 1, 2], part: Shard(index: 1, count: 2), images: indexed, model: "lite0", directory: split),
+                "a finished part is not redone")
+        var lines: [String] = []
+        for i in 0..<3 {
+            let b = try builder()
+            b.log = { lines.append($0) }
+            _ = try b.run(units: [0, 1, 2], shard: Shard(index: i, count: 3), images: indexed, model: "lite0", directory: split)
+        }
+        #expect(lines.filter { $0.hasPrefix("using the split data pass") }.count == 3, "\(lines)")
+        _ = try AtlasIndex.merge(directory: split)
+        for name in try FileManager.default.subpathsOfDirectory(atPath: one) {
+            #expect(FileManager.default.contents(atPath: "\(split)/\(name)") == FileManager.default.contents(atPath: "\(one)/\(name)"),
+                    "\(name) equals the single pass's")
+        }
+        let record = try JSONDecoder().decode(AtlasUnitRecord.self, from: Data(contentsOf: URL(fileURLWithPath: split + "/unit-0000/unit.json")))
+        #expect(Set(record.patches.map(\.image)).count == record.patches.count, "one patch per image")
+    }
+
     @Test func twoShardsComputingTheSameUnitAtOnceLeaveOneCleanCopy() throws {
         let one = try ExternalTools.temporaryDirectory("atlas-single"), both = try ExternalTools.temporaryDirectory("atlas-race")
         _ = try builder().run(units: [0], shard: .whole, images: .list(try AtlasTests.photos.get(), description: "4 photos"),
