@@ -35,7 +35,8 @@ import Testing
 
         let jobEnv = ["LAYER": "blocks.1", "IMAGES": photos, "OUT": sharded, "SHARDS": "3", "DEEPVIS": CLI.binary,
                       "ATLAS_ARGS": Self.atlasArgs]
-        let submit = ["--parsable", "--cpus-per-task=1", "--chdir=\(work)", "--output=\(work)/task-%a.log", Self.root + "/Scripts/cluster/atlas.sbatch"]
+        // --time bounds every task (and so `sbatch --wait`): a hung task fails the test instead of hanging it.
+        let submit = ["--parsable", "--cpus-per-task=1", "--time=10", "--chdir=\(work)", "--output=\(work)/task-%a.log", Self.root + "/Scripts/cluster/atlas.sbatch"]
         // Step 1: the data pass split by images, 3 tasks; --wait returns when all have ended.
         try run("/usr/bin/sbatch", ["--wait", "--array=0-2"] + submit, environment: jobEnv.merging(["STEP": "top"]) { $1 })
         for i in 0..<3 { #expect(FileManager.default.fileExists(atPath: "\(sharded)/top/part-\(i)-of-3.json"), "data-pass part \(i)") }
@@ -44,7 +45,7 @@ import Testing
 
         // Task 1 owns units 1, 4 and 7: cancel it as soon as unit 1 is finished, in the middle of unit 4.
         let firstDone = sharded + "/unit-0001/unit.json"
-        try waitFor("task 1 to finish unit 1", seconds: 150) { FileManager.default.fileExists(atPath: firstDone) }
+        try waitFor("task 1 to finish unit 1", seconds: 300) { FileManager.default.fileExists(atPath: firstDone) }
         try run("/usr/bin/scancel", ["\(job)_1"])
         try waitForJob(job)
         let finished = (0..<9).filter { FileManager.default.fileExists(atPath: sharded + String(format: "/unit-%04d/unit.json", $0)) }
@@ -157,7 +158,7 @@ import Testing
 
     /// Waits until the job (all its array tasks) has left the queue.
     private func waitForJob(_ job: String) throws {
-        try waitFor("job \(job) to end", seconds: 150) {
+        try waitFor("job \(job) to end", seconds: 300) {
             // squeue fails with "Invalid job id" once a finished job has been purged: also gone.
             (try? run("/usr/bin/squeue", ["-h", "-j", job, "-o", "%i"]))?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true
         }
