@@ -8,7 +8,7 @@ import Visualization
 struct Atlas: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A unit atlas of one layer: optimized image, top-9 patches and their deconvnet images per unit (see Docs/ATLAS.md).",
-        subcommands: [AtlasBuild.self, AtlasMerge.self],
+        subcommands: [AtlasBuild.self, AtlasMerge.self, AtlasDataPassBench.self],
         defaultSubcommand: AtlasBuild.self)
 }
 
@@ -19,7 +19,8 @@ struct AtlasBuild: ParsableCommand {
         discussion: """
         The shard comes from --shard i/n (0-based), else SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (minus SLURM_ARRAY_TASK_MIN),
         else JOB_COMPLETION_INDEX with --shards N or DEEPVIS_SHARD_COUNT; units are dealt round-robin. A single-shard run writes
-        index.html itself; after sharded runs, `deepvis atlas merge --out DIR` does.
+        index.html itself; after sharded runs, `deepvis atlas merge --out DIR` does. For large image folders, split the data pass
+        by images first (--top-only, one run per shard), then run the unit shards: they merge the parts instead of searching.
         """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -37,6 +38,8 @@ struct AtlasBuild: ParsableCommand {
     @Option(help: "Random seed of the optimization.") var seed: UInt64 = 0
     @Option(help: "Top patches per unit.") var patches = 9
     @Option(help: "Backward image of each patch: deconvnet, guided or gradient.") var backward: BackwardMode = .deconvnet
+    @Flag(help: "Only this shard's part of a data pass split by images (writes OUT/top/part-I-of-N.json); a later run uses the parts.")
+    var topOnly = false
 
     func validate() throws {
         guard (images == nil) != (video == nil) else { throw ValidationError("give exactly one of --images DIR and --video FILE") }
@@ -55,13 +58,21 @@ struct AtlasBuild: ParsableCommand {
         builder.seed = seed
         builder.patches = patches
         builder.backward = backward
-        builder.log = { print($0) }
+        builder.log = { line in
+            if line.hasPrefix("warning:") { FileHandle.standardError.write(Data("\(line)\n".utf8)) } else { print(line) }
+        }
         let list = try units.map(parseUnits) ?? Array(0..<builder.channels)
         let me = try shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shards) ?? .whole
         let mine = me.select(list)
-        print("atlas \(layer): shard \(me) has \(mine.count) of \(list.count) units; receptive field "
+        print("atlas \(layer): shard \(me) has \(mine.count) of \(list.count) units, \(modelOptions.threads) thread(s); receptive field "
               + "\(builder.field.rows.size)x\(builder.field.columns.size) px, stride \(builder.field.rows.stride)")
         let model = (path as NSString).lastPathComponent
+        if topOnly {
+            let wrote = try builder.topPart(units: list, part: me, images: try source(), model: model, directory: out)
+            print(wrote ? "wrote \(AtlasTopPart.path(in: out, index: me.index, count: me.count))"
+                        : "\(AtlasTopPart.path(in: out, index: me.index, count: me.count)) is already there")
+            return
+        }
         let summary = try builder.run(units: list, shard: me, images: try source(), model: model, directory: out)
         if !summary.skipped.isEmpty { print("skipped \(summary.skipped.count) finished unit(s)") }
         print("shard \(me): computed \(summary.computed.count) unit(s)")
@@ -75,15 +86,7 @@ struct AtlasBuild: ParsableCommand {
 
     /// The images to search, in a fixed order (every shard must see the same list).
     private func source() throws -> AtlasImages {
-        if let images {
-            let folder = try ImageFolder(path: images, loop: false)
-            folder.close()
-            var files = folder.files[...]
-            return AtlasImages(description: "images \(images)") {
-                guard let file = files.popFirst() else { return nil }
-                return ((file as NSString).lastPathComponent, try ImageCodec.read(path: file))
-            }
-        }
+        if let images { return try atlasFolder(images) }
         let file = try VideoFile(path: video!, pacing: .asFastAsPossible)
         var used = 0
         return AtlasImages(description: "video \(video!), every \(every)-th frame, at most \(maxFrames)") {
@@ -108,5 +111,23 @@ struct AtlasMerge: ParsableCommand {
     func run() throws {
         let (settings, units) = try AtlasIndex.merge(directory: out)
         print("merged \(units.count) units of \(settings.layer) from \(out); wrote \(out)/index.html")
+    }
+}
+
+/// The images of a folder in name order; an unreadable one is reported as `.unreadableImage`, which the data pass skips.
+func atlasFolder(_ path: String, repeats: Int = 1) throws -> AtlasImages {
+    let folder = try ImageFolder(path: path, loop: false)
+    folder.close()
+    let files = Array(Array(repeating: folder.files, count: repeats).joined())
+    return AtlasImages(description: "images \(path)", names: files.map { ($0 as NSString).lastPathComponent }) { index in
+        let file = files[index]
+        let name = (file as NSString).lastPathComponent
+        do {
+            // Errors name the file by its name only: the reason goes into unit.json, which must not depend on where the folder is.
+            return try ImageCodec.decode(FileBytes.read(path: file), source: name)
+        } catch {
+            let text = "\(error)"
+            throw AtlasError.unreadableImage(name: name, reason: text.hasPrefix("\(name): ") ? String(text.dropFirst(name.count + 2)) : text)
+        }
     }
 }

@@ -8,10 +8,24 @@ import Tensors
 public struct AtlasImages {
     public var description: String
     public var next: () throws -> (name: String, image: RGBImage)?
+    /// Random access for sources that have it (image folders): every image's name, and a loader by
+    /// index. It lets the data pass be split by images (`AtlasBuilder.topPart`).
+    public var indexed: (names: [String], load: (Int) throws -> RGBImage)?
 
     public init(description: String, next: @escaping () throws -> (name: String, image: RGBImage)?) {
         self.description = description
         self.next = next
+    }
+
+    /// A source with random access; `next` walks it in order.
+    public init(description: String, names: [String], load: @escaping (Int) throws -> RGBImage) {
+        var position = 0
+        self.init(description: description) {
+            guard position < names.count else { return nil }
+            defer { position += 1 }
+            return (names[position], try load(position))
+        }
+        indexed = (names, load)
     }
 
     /// A fixed list of named images (tests, small folders).
@@ -33,6 +47,8 @@ public struct AtlasUnitRecord: Sendable, Equatable, Codable {
     /// The top patches, strongest first; files `patch-i.png` and `MODE-i.png` (i from 1; MODE: deconvnet, guided or gradient).
     public var patches: [PatchRecord]
     public var files: [String]
+    /// Problems of the data pass that did not stop it (unreadable images skipped); nil when none.
+    public var warnings: [String]?
 }
 
 /// What one call of `AtlasBuilder.run` did.
@@ -57,10 +73,12 @@ public final class AtlasBuilder {
     public var patches = 9
     /// How each patch's backward image is made (Zeiler & Fergus's deconvnet by default).
     public var backward = BackwardMode.deconvnet
+    /// Images decoded ahead of the forward pass on a second thread (0: decode on the calling thread).
+    public var decodeAhead = 4
     /// Called with one line per finished unit (the CLI prints it).
     public var log: (String) -> Void = { _ in }
 
-    private let layerID: Int
+    let layerID: Int
     public let channels: Int
     /// The layer's receptive field in the input.
     public let field: ReceptiveField
@@ -96,45 +114,34 @@ public final class AtlasBuilder {
             try checkSettings(settings, in: directory, includingImages: false)
             return AtlasRunSummary(computed: [], skipped: done)
         }
-        let (top, names, views) = try searchTopPatches(units: pending, images: images)
-        settings.imageNames = names
+        let pass: AtlasDataPass
+        if let parts = try AtlasTopPart.complete(in: directory, units: units) {
+            log("using the split data pass in \(directory)/top (\(parts.count) parts)")
+            pass = try dataPass(units: pending, from: parts, images: images)
+        } else {
+            pass = try dataPass(units: pending, images: images)
+        }
+        settings.imageNames = pass.names
+        settings.skippedImages = pass.skipped.isEmpty ? nil : pass.skipped
         try checkSettings(settings, in: directory, includingImages: true)
         for (slot, unit) in pending.enumerated() {
             let start = Date()
-            let record = try makeUnit(unit, top: top.best[slot], views: views, directory: directory)
+            let record = try makeUnit(unit, top: pass.top.best[slot], views: pass.views, warnings: pass.skipped, directory: directory)
             let strongest = record.patches.first.map { String(format: "%.3g", $0.activation) } ?? "-"
             log(String(format: "unit %d: optimized %.3g (step %d), top patch %@ of %d; %.1f s", unit,
-                       Double(record.optimizedActivation), record.optimizedStep, strongest, names.count, Date().timeIntervalSince(start)))
+                       Double(record.optimizedActivation), record.optimizedStep, strongest, pass.names.count, Date().timeIntervalSince(start)))
         }
         return AtlasRunSummary(computed: pending, skipped: done)
     }
 
-    /// The data pass: one forward pass per image up to the layer; keeps only the views the top lists still need.
-    private func searchTopPatches(units: [Int], images: AtlasImages) throws -> (TopActivations, [String], [Int: RGBImage]) {
-        var top = TopActivations(units: units, k: patches, field: field, imageWidth: info.inputWidth, imageHeight: info.inputHeight)
-        var names: [String] = [], views: [Int: RGBImage] = [:]
-        while let (name, image) = try images.next() {
-            let view = info.networkView(of: image)
-            info.fill(session.input, from: view)
-            session.forward(upTo: layerID)
-            top.add(session.values[layerID], image: names.count)
-            views[names.count] = view
-            names.append(name)
-            let keep = top.referencedImages
-            views = views.filter { keep.contains($0.key) }
-        }
-        guard !names.isEmpty else { throw AtlasError.noImages(images.description) }
-        return (top, names, views)
-    }
-
     /// Writes `atlas.json`, or checks that the one already there describes the same atlas.
-    private func checkSettings(_ settings: AtlasSettings, in directory: String, includingImages: Bool) throws {
+    func checkSettings(_ settings: AtlasSettings, in directory: String, includingImages: Bool) throws {
         let path = "\(directory)/atlas.json"
         if let data = FileManager.default.contents(atPath: path) {
             guard var existing = try? JSONDecoder().decode(AtlasSettings.self, from: data) else {
                 throw AtlasError.settingsDiffer(directory: directory, detail: "unreadable atlas.json")
             }
-            if !includingImages { existing.imageNames = settings.imageNames }
+            if !includingImages { existing.imageNames = settings.imageNames; existing.skippedImages = settings.skippedImages }
             guard existing == settings else {
                 throw AtlasError.settingsDiffer(directory: directory, detail: Self.difference(existing, settings))
             }
@@ -159,9 +166,10 @@ public final class AtlasBuilder {
     }()
 
     /// The optimized image, the patches and their deconvnet images, and `unit.json` last.
-    private func makeUnit(_ unit: Int, top: [PatchRecord], views: [Int: RGBImage], directory: String) throws -> AtlasUnitRecord {
-        let dir = "\(directory)/\(AtlasSettings.unitDirectory(unit))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    /// Built in a staging directory and renamed into place (see `AtlasUnitDirectory`).
+    private func makeUnit(_ unit: Int, top: [PatchRecord], views: [Int: RGBImage], warnings: [String],
+                          directory: String) throws -> AtlasUnitRecord {
+        let dir = try AtlasUnitDirectory.staging(unit: unit, in: directory)
         let evaluator = try ObjectiveEvaluator(.unit(layer, channel: unit), session: session, space: PixelSpace(info), info: info)
         let ascent = GradientAscent(evaluator: evaluator, preset: preset, iterations: iterations, seed: seed)
         let result = try ascent.run()
@@ -183,8 +191,13 @@ public final class AtlasBuilder {
             files += ["patch-\(i + 1).png", name]
         }
         let record = AtlasUnitRecord(unit: unit, optimizedActivation: result.bestObjective, optimizedStep: result.bestStep,
-                                     patches: top, files: files)
+                                     patches: top, files: files, warnings: warnings.isEmpty ? nil : warnings)
         try FileBytes.writeAtomically(Array(try Self.encoder.encode(record)), to: "\(dir)/unit.json")
+        switch try AtlasUnitDirectory.publish(dir, unit: unit, in: directory) {
+        case .published: break
+        case .duplicate: log("unit \(unit): another shard had already written identical results")
+        case let .conflict(path): log("warning: unit \(unit): another shard wrote different results; ours are in \(path)")
+        }
         return record
     }
 }

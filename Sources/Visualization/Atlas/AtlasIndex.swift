@@ -10,6 +10,8 @@ public enum AtlasIndex {
             throw AtlasError.notAnAtlas(directory: directory)
         }
         let settings = try JSONDecoder().decode(AtlasSettings.self, from: data)
+        let conflicts = AtlasUnitDirectory.conflicts(in: directory).filter { settings.units.contains($0.key) }
+        guard conflicts.isEmpty else { throw AtlasError.conflictingDuplicates(directory: directory, units: conflicts) }
         var records: [AtlasUnitRecord] = [], missing: [Int] = []
         for unit in settings.units {
             let dir = "\(directory)/\(AtlasSettings.unitDirectory(unit))"
@@ -62,6 +64,7 @@ public enum AtlasIndex {
         <h1>\(esc(s.layer)) — \(units.count) units</h1>
         <p class="d">model \(esc(s.model)); patches from \(esc(s.source)) (\(s.imageNames.count) images); receptive field \(rf.rows.size)×\(rf.columns.size) px,
         stride \(rf.rows.stride); optimized with \(esc(s.preset.name)), \(s.iterations) iterations, seed \(s.seed). Hover a patch for its image and activation.</p>
+        \(s.skippedImages.map { "<p class=\"d\">skipped \($0.count) unreadable image(s): \(esc($0.joined(separator: "; ")))</p>" } ?? "")
         \(rows.joined(separator: "\n"))
         </body></html>
         """

@@ -18,6 +18,12 @@ public enum AtlasError: Error, Equatable, Sendable, CustomStringConvertible {
     case noImages(String)
     /// `merge` on a directory without `atlas.json`.
     case notAnAtlas(directory: String)
+    /// One image of the data set cannot be read; the data pass skips it.
+    case unreadableImage(name: String, reason: String)
+    /// `merge` found units written twice with different results.
+    case conflictingDuplicates(directory: String, units: [Int: [String]])
+    /// A file operation failed.
+    case io(String)
 
     public var description: String {
         switch self {
@@ -31,6 +37,12 @@ public enum AtlasError: Error, Equatable, Sendable, CustomStringConvertible {
             let list = units.prefix(20).map(String.init).joined(separator: ", ")
             return "\(d): \(units.count) unit(s) have no results yet: \(list)\(units.count > 20 ? ", …" : "") — run (or rerun) the shards that own them"
         case let .noImages(s): return "\(s): no images or frames to search"
+        case let .unreadableImage(name, reason): return "\(name): \(reason)"
+        case let .conflictingDuplicates(d, units):
+            let list = units.keys.sorted().prefix(10).map { "unit \($0) (\(units[$0]!.joined(separator: ", ")))" }.joined(separator: "; ")
+            return "\(d): \(units.count) unit(s) were written twice with different results: \(list) — two shards computed the same unit "
+                + "with different binaries or settings; delete the wrong copy (or both, and rerun) and merge again"
+        case let .io(s): return s
         case let .notAnAtlas(d): return "\(d)/atlas.json is missing — not an atlas directory, or no shard has finished its data pass yet"
         }
     }
@@ -125,6 +137,8 @@ public struct AtlasSettings: Sendable, Equatable, Codable {
     /// The backward mode of the patch images (`BackwardMode` raw value).
     public var backward: String
     public var receptiveField: ReceptiveField
+    /// Images the data pass could not read ("name: reason"); nil when none.
+    public var skippedImages: [String]? = nil
 
     public init(model: String, layer: String, units: [Int], source: String, imageNames: [String], preset: Preset,
                 iterations: Int, seed: UInt64, patches: Int, backward: String, receptiveField: ReceptiveField) {

@@ -23,7 +23,7 @@ struct TopActivations {
     let k: Int
     let field: ReceptiveField
     let imageWidth: Int, imageHeight: Int
-    private(set) var best: [[PatchRecord]]
+    var best: [[PatchRecord]]
 
     init(units: [Int], k: Int, field: ReceptiveField, imageWidth: Int, imageHeight: Int) {
         self.units = units; self.k = k; self.field = field
