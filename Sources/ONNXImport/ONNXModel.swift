@@ -24,7 +24,7 @@ public struct ONNXModel: Sendable {
         }
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         guard size <= memoryLimit else {
-            throw ONNXImportError.graph(path, .tooLarge(what: "the model file", bytes: size, limit: memoryLimit))
+            throw ONNXImportError.refused(path, .tooLarge(what: "the model file", bytes: size, limit: memoryLimit))
         }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -56,7 +56,7 @@ public struct ONNXModel: Sendable {
         try builder.addInputs(proto.graph.input, firstShape: inputShape, constants: constants)
         try builder.addNodes(proto.graph.node)
         try builder.setOutputs(proto.graph.output)
-        do { try builder.graph.checkPlan() } catch let e as NetworkError { throw ONNXImportError.graph(source, e) }
+        do { try builder.graph.checkPlan() } catch let e as NetworkError { throw ONNXImportError.refused(source, e) }
         return ONNXModel(graph: builder.graph, opset: opset, producer: proto.producerName)
     }
 }
@@ -99,7 +99,7 @@ struct GraphBuilder {
                 throw ONNXImportError.unsupportedTensor(name: vi.name, reason: "input shape \(shape) has an empty or negative dimension")
             }
             do throws(NetworkError) { try MemoryLimit.check(shape, what: "input '\(vi.name)'", limit: graph.memoryLimit) } catch {
-                throw ONNXImportError.graph(source, error)
+                throw ONNXImportError.refused(source, error)
             }
             ids[vi.name] = graph.addInput(vi.name, shape: shape)
         }

@@ -24,7 +24,7 @@ extension Onnx_TensorProto {
             throw ONNXImportError.unsupportedTensor(name: name, reason: "the element count of shape \(shape) overflows")
         }
         guard bytes <= limit else {
-            throw ONNXImportError.graph(name, .tooLarge(what: "tensor '\(name)' of shape \(shape)", bytes: bytes, limit: limit))
+            throw ONNXImportError.refused("tensor '\(name)'", .tooLarge(what: "shape \(shape)", bytes: bytes, limit: limit))
         }
         guard dataLocation != .external else {
             throw ONNXImportError.unsupportedTensor(name: name, reason: "external data files are not supported; save the model with weights inside")

@@ -48,9 +48,10 @@ public struct Conv: Op {
         if inputs.count > 2, inputs[2] != [w[0]] {
             throw NetworkError.shapeMismatch(op: kind, detail: "bias \(inputs[2]) for \(w[0]) output channels")
         }
-        let g = geometry(x)
-        guard g.outH > 0, g.outW > 0 else { throw NetworkError.shapeMismatch(op: kind, detail: "kernel larger than padded input \(x)") }
-        return [x[0], w[0], g.outH, g.outW]
+        // The window's sizes, not ConvGeometry's formula: that one truncates a negative room to 0 and adds 1.
+        let r = window.resolve(inH: x[2], inW: x[3])
+        guard r.outH > 0, r.outW > 0 else { throw NetworkError.shapeMismatch(op: kind, detail: "kernel larger than padded input \(x)") }
+        return [x[0], w[0], r.outH, r.outW]
     }
 
     enum Path { case pointwise, depthwise, im2col }
