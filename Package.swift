@@ -5,7 +5,6 @@ import PackageDescription
 /// turns SIMD fused multiply-adds into scalar libm calls (see Docs/ARCHITECTURE.md).
 let fastMath: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"]),
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -29,9 +28,7 @@ let package = Package(
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
 
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
-        // -O, not -Ounchecked: with -Ounchecked, Session.backward with a .tensor seed returned a garbage error in release
-        // (swift_getErrorValue crash in deepvis dream/adversarial; debug and -O builds are fine).
-        .target(name: "Network", dependencies: ["Tensors"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
+        .target(name: "Network", dependencies: ["Tensors"], swiftSettings: fastMath),
         .target(name: "ONNXImport", dependencies: ["Network", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: fastMath),
         .target(name: "Visualization", dependencies: ["Network", "Imaging"], swiftSettings: fastMath),

@@ -31,6 +31,8 @@ public struct Graph: Sendable {
     public private(set) var inputs: [Int] = []
     public var outputs: [Int] = []
     private var index: [String: Int] = [:]
+    /// No computed tensor, and no whole session plan (see `plannedBytes`), may exceed this many bytes.
+    public var memoryLimit = MemoryLimit.defaultBytes
 
     public init() {}
 
@@ -52,6 +54,7 @@ public struct Graph: Sendable {
     @discardableResult
     public mutating func addNode(_ name: String, _ op: any Op, inputs: [Int], output: String) throws -> Int {
         let shape = try op.outputShape(inputs.map { values[$0].shape })
+        try checkComputed(shape, name: output, op: op.kind)
         let id = addValue(Value(name: output, shape: shape))
         nodes.append(Node(name: name, op: op, inputs: inputs, output: id))
         return id
@@ -104,8 +107,52 @@ public struct Graph: Sendable {
     /// Re-infers every computed value's shape for new input shapes (e.g. another image size).
     public mutating func reshapeInputs(_ shapes: [[Int]]) throws {
         precondition(shapes.count == inputs.count, "reshapeInputs: \(shapes.count) shapes for \(inputs.count) inputs")
-        for (id, s) in zip(inputs, shapes) { values[id].shape = s }
-        for n in nodes { values[n.output].shape = try n.op.outputShape(n.inputs.map { values[$0].shape }) }
+        for (id, s) in zip(inputs, shapes) {
+            try MemoryLimit.check(s, what: "input '\(values[id].name)'", limit: memoryLimit)
+            values[id].shape = s
+        }
+        for n in nodes {
+            let shape = try n.op.outputShape(n.inputs.map { values[$0].shape })
+            try checkComputed(shape, name: values[n.output].name, op: n.op.kind)
+            values[n.output].shape = shape
+        }
+        try checkPlan()
+    }
+
+    /// A computed value must be non-empty and fit under the memory limit.
+    private func checkComputed(_ shape: [Int], name: String, op: String) throws {
+        guard shape.allSatisfy({ $0 > 0 }) else {
+            throw NetworkError.shapeMismatch(op: op, detail: "output '\(name)' would be empty or negative: \(shape)")
+        }
+        try MemoryLimit.check(shape, what: "output '\(name)'", limit: memoryLimit)
+    }
+
+    /// Bytes a `Session` over this graph allocates: every computed value and input, its gradient
+    /// buffer (backward), and each op's planned scratch. Constants are already in memory and not counted.
+    public func plannedBytes() -> Int? {
+        var total = 0
+        func add(_ b: Int?) -> Bool {
+            guard let b else { return false }
+            let (t, o) = total.addingReportingOverflow(b)
+            total = t
+            return !o
+        }
+        for v in values where v.constant == nil {
+            guard let b = MemoryLimit.floatBytes(v.shape), add(b), add(b) else { return nil }
+        }
+        for n in nodes {
+            guard add(n.op.scratchBytes(inputs: n.inputs.map { values[$0].shape }, output: values[n.output].shape)) else { return nil }
+        }
+        return total
+    }
+
+    /// Throws `NetworkError.tooLarge` when a session's plan (see `plannedBytes`) exceeds `memoryLimit`.
+    public func checkPlan() throws {
+        let bytes = plannedBytes()
+        guard let bytes, bytes <= memoryLimit else {
+            let size = inputs.first.map { " for input \(values[$0].shape)" } ?? ""
+            throw NetworkError.tooLarge(what: "the session plan\(size)", bytes: bytes, limit: memoryLimit)
+        }
     }
 
     /// Ids of the values that `target` depends on (including itself).

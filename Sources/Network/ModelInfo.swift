@@ -41,10 +41,15 @@ public struct ModelInfo: Sendable {
         let aliases: [String: String]?
     }
 
-    /// Reads a manifest; labels are resolved relative to its directory.
+    /// Reads and validates a manifest; labels are resolved relative to its directory.
     public static func load(manifest path: String) throws -> ModelInfo {
         let url = URL(fileURLWithPath: path)
-        let m = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url))
+        let m: Manifest
+        do { m = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)) } catch let e as DecodingError {
+            throw ManifestError(path: path, reason: "not a valid manifest (\(Self.describe(e)))")
+        } catch {
+            throw ManifestError(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
         var labels: [String] = []
         if let file = m.labels {
             let text = try String(contentsOf: url.deletingLastPathComponent().appendingPathComponent(file), encoding: .utf8)
@@ -55,7 +60,36 @@ public struct ModelInfo: Sendable {
                              std: m.input.std, resizeShorter: m.input.resize_shorter, labels: labels,
                              defaultLayer: m.default_layer, layers: m.layers ?? [])
         info.aliases = m.aliases ?? [:]
+        if let reason = info.problem { throw ManifestError(path: path, reason: reason) }
         return info
+    }
+
+    /// The largest input side accepted from a manifest.
+    public static let maxInputSide = 16384
+
+    /// What is wrong with these values, or nil: sizes, three finite means and three positive stds.
+    public var problem: String? {
+        let side = 1...Self.maxInputSide
+        guard side.contains(inputWidth), side.contains(inputHeight) else {
+            return "input size \(inputWidth)×\(inputHeight): width and height must be between 1 and \(Self.maxInputSide)"
+        }
+        if let r = resizeShorter, !(max(inputWidth, inputHeight)...Self.maxInputSide).contains(r) {
+            return "resize_shorter \(r) must be at least the input size (\(max(inputWidth, inputHeight))) and at most \(Self.maxInputSide)"
+        }
+        guard mean.count == 3, mean.allSatisfy(\.isFinite) else { return "mean \(mean): needs three finite numbers (R, G, B)" }
+        guard std.count == 3, std.allSatisfy({ $0.isFinite && $0 > 0 }) else { return "std \(std): needs three positive numbers (R, G, B)" }
+        return nil
+    }
+
+    /// The first useful words of a JSON decoding error.
+    private static func describe(_ e: DecodingError) -> String {
+        func path(_ c: DecodingError.Context) -> String { c.codingPath.map(\.stringValue).joined(separator: ".") }
+        switch e {
+        case let .keyNotFound(key, c): return "missing '\(path(c).isEmpty ? "" : path(c) + ".")\(key.stringValue)'"
+        case let .typeMismatch(_, c), let .valueNotFound(_, c): return "'\(path(c))': \(c.debugDescription)"
+        case let .dataCorrupted(c): return c.debugDescription
+        @unknown default: return "\(e)"
+        }
     }
 
     /// The manifest beside a model file, or defaults sized from the graph's input.
@@ -76,10 +110,49 @@ public struct ModelInfo: Sendable {
     public func label(_ k: Int) -> String { k < labels.count ? labels[k] : "class \(k)" }
 }
 
+/// A manifest that cannot be used, with the file and the reason.
+public struct ManifestError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
 /// Softmax probabilities and the k most probable classes of a logit vector.
 public func topK(logits: [Float], k: Int) -> [(index: Int, probability: Float)] {
     guard let m = logits.max() else { return [] }
     let e = logits.map { Foundation.exp(Double($0 - m)) }
     let s = e.reduce(0, +)
     return e.indices.sorted { e[$0] > e[$1] }.prefix(k).map { ($0, Float(e[$0] / s)) }
+}
+
+/// A model that does not fit what a command needs (an image input, labels for its outputs).
+public struct ModelContractError: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
+}
+
+extension ModelInfo {
+    /// Makes `graph` take one image of this manifest's size: its first input must be float [N, 3, H, W]
+    /// (N is used as 1), and is re-planned to [1, 3, inputHeight, inputWidth]. Labels, when given,
+    /// must number as many as the first output's classes.
+    public func fitImageInput(_ graph: inout Graph) throws {
+        guard let input = graph.inputs.first else { throw ModelContractError(reason: "the model has no input") }
+        let v = graph.values[input], shape = v.shape
+        guard shape.count == 4, shape[1] == 3 else {
+            throw ModelContractError(reason: "the model's input '\(v.name)' has shape \(shape); this command needs an RGB image input [1, 3, H, W]")
+        }
+        let wanted = [1, 3, inputHeight, inputWidth]
+        if shape != wanted {
+            do { try graph.reshapeInputs([wanted] + graph.inputs.dropFirst().map { graph.values[$0].shape }) } catch {
+                throw ModelContractError(reason: "the model does not run at input \(wanted) (from its manifest or input shape): \(error)")
+            }
+        }
+        if !labels.isEmpty, let out = graph.outputs.first {
+            let s = graph.values[out].shape
+            let classes = s.count >= 2 ? s.dropFirst().reduce(1, *) : s.reduce(1, *)
+            guard classes == labels.count else {
+                throw ModelContractError(reason: "the manifest lists \(labels.count) labels but the model's output '\(graph.values[out].name)' has \(classes) classes (shape \(s))")
+            }
+        }
+    }
 }

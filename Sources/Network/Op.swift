@@ -69,12 +69,16 @@ public protocol Op: Sendable {
     func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int
     /// Whether `forward` honours `ForwardArgs.epilogue`.
     var fusesClamp: Bool { get }
+    /// Bytes `makeScratch` will allocate for these shapes (nil if it would overflow), for the memory plan.
+    func scratchBytes(inputs: [[Int]], output: [Int]) -> Int?
 }
 
 extension Op {
     public var fusesClamp: Bool { false }
     public func makeScratch(inputs: [[Int]], output: [Int]) -> AnyObject? { nil }
     public func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int { 0 }
+    /// Ops whose scratch is proportional to the output or smaller: counted as one more output.
+    public func scratchBytes(inputs: [[Int]], output: [Int]) -> Int? { MemoryLimit.floatBytes(output) }
 }
 
 /// Faults in building or running a graph.
@@ -85,6 +89,10 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
     case unitOutOfRange(layer: String, shape: [Int], unit: [Int])
     case invalidGraph(String)
     case notKept(String)
+    /// An attribute value the op cannot run with (stride 0, a 1-D kernel for a 2-D op, …).
+    case invalidAttribute(op: String, attribute: String, value: String, reason: String)
+    /// A tensor or a whole plan larger than the memory limit (or than Int can count).
+    case tooLarge(what: String, bytes: Int?, limit: Int)
 
     public var description: String {
         switch self {
@@ -97,6 +105,10 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
         case let .unitOutOfRange(layer, shape, unit):
             return "unit \(unit.map(String.init).joined(separator: ",")) is out of range for layer '\(layer)' of shape \(shape.map(String.init).joined(separator: "×"))"
         case let .invalidGraph(s): return "invalid graph: \(s)"
+        case let .invalidAttribute(op, attribute, value, reason): return "\(op): \(attribute) \(value): \(reason)"
+        case let .tooLarge(what, bytes, limit):
+            let size = bytes.map { MemoryLimit.describe($0) } ?? "more than Int can count"
+            return "\(what) needs \(size), over the memory limit of \(MemoryLimit.describe(limit)) (raise it with --max-memory)"
         case let .notKept(name):
             return "'\(name)' is a pre-activation value that this session computes in place of its activation; use the activation's layer"
         }

@@ -121,6 +121,7 @@ public final class Session {
     public func backward(from layer: Int, seed: Seed, mode: BackwardMode = .gradient) throws -> Tensor {
         let inputID = graph.inputs[0]
         guard !droppedValues.contains(layer) else { throw NetworkError.notKept(graph.values[layer].name) }
+        if let e = seedError(seed, on: layer) { throw e }
         let nodeList = nodeIndices(for: layer)
         // Values that depend on the input: only they carry gradient.
         var live = Set<Int>([inputID])
@@ -131,7 +132,7 @@ public final class Session {
         for v in live {
             if grads[v] == nil { grads[v] = Tensor(shape: graph.values[v].shape) } else { grads[v]!.fill(0) }
         }
-        try setSeed(seed, on: layer, grad: grads[layer]!)
+        setSeed(seed, on: layer, grad: grads[layer]!)
         for i in nodeList.reversed() {
             let n = graph.nodes[i]
             guard live.contains(n.output) else { continue }
@@ -143,7 +144,8 @@ public final class Session {
         return grads[inputID]!
     }
 
-    private func setSeed(_ seed: Seed, on layer: Int, grad: Tensor) throws {
+    /// Why `seed` cannot start backward on `layer`, or nil.
+    private func seedError(_ seed: Seed, on layer: Int) -> NetworkError? {
         let shape = graph.values[layer].shape
         let c = shape.count >= 2 ? shape[1] : shape.elementCount
         let h = shape.count >= 3 ? shape[2] : 1
@@ -152,21 +154,39 @@ public final class Session {
         switch seed {
         case let .unit(ch, y, x):
             guard (0..<c).contains(ch), (0..<h).contains(y), (0..<w).contains(x) else {
-                throw NetworkError.unitOutOfRange(layer: name, shape: shape, unit: [ch, y, x])
+                return .unitOutOfRange(layer: name, shape: shape, unit: [ch, y, x])
             }
+        case let .channel(ch, _), let .channelActivations(ch):
+            guard (0..<c).contains(ch) else { return .unitOutOfRange(layer: name, shape: shape, unit: [ch]) }
+        case let .tensor(t):
+            guard t.count == shape.elementCount else {
+                return .shapeMismatch(op: "seed", detail: "\(t.shape) for layer '\(name)' of shape \(shape)")
+            }
+        }
+        return nil
+    }
+
+    /// Writes a validated seed into `grad`.
+    ///
+    /// Deliberately not `throws` (validation is `seedError`): on x86_64 the Swift 6.3 compiler may end
+    /// a throwing function's success path with a tail jump to memmove (here from `grad.assign(t)`)
+    /// without restoring the error register r12, so the caller sees whatever r12 last held — the seed
+    /// tensor — as a thrown error (swiftlang/swift#90477, fixed in LLVM by "Disable tail mem libcalls
+    /// in swifterror functions"). Scripts/check-tail-memcalls guards the release binary against it.
+    private func setSeed(_ seed: Seed, on layer: Int, grad: Tensor) {
+        let shape = graph.values[layer].shape
+        let h = shape.count >= 3 ? shape[2] : 1
+        let w = shape.count >= 4 ? shape[3] : 1
+        switch seed {
+        case let .unit(ch, y, x):
             grad[(ch * h + y) * w + x] = 1
         case let .channel(ch, mean):
-            guard (0..<c).contains(ch) else { throw NetworkError.unitOutOfRange(layer: name, shape: shape, unit: [ch]) }
             let v: Float = mean ? 1 / Float(h * w) : 1
             for i in 0..<(h * w) { grad[ch * h * w + i] = v }
         case let .channelActivations(ch):
-            guard (0..<c).contains(ch) else { throw NetworkError.unitOutOfRange(layer: name, shape: shape, unit: [ch]) }
             let a = values[layer]
             for i in 0..<(h * w) { grad[ch * h * w + i] = max(a[ch * h * w + i], 0) }
         case let .tensor(t):
-            guard t.count == grad.count else {
-                throw NetworkError.shapeMismatch(op: "seed", detail: "\(t.shape) for layer '\(name)' of shape \(shape)")
-            }
             grad.assign(t)
         }
     }

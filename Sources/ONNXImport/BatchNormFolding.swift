@@ -33,7 +33,9 @@ enum BatchNormFolding {
         let gamma = constants[bn.input[1]]!.tensor, beta = constants[bn.input[2]]!.tensor
         let mean = constants[bn.input[3]]!.tensor, variance = constants[bn.input[4]]!.tensor
         guard gamma.count == m, beta.count == m, mean.count == m, variance.count == m else {
-            throw ONNXImportError.badNode(node: bn.name, op: "BatchNormalization", reason: "statistics of size \(gamma.count) for \(m) channels")
+            let sizes = [gamma, beta, mean, variance].map { String($0.count) }.joined(separator: ", ")
+            throw ONNXImportError.badNode(node: bn.name, op: "BatchNormalization",
+                                          reason: "statistics of sizes \(sizes) (scale, bias, mean, var) for \(m) channels")
         }
         let eps = bn.attribute.first { $0.name == "epsilon" }?.f ?? 1e-5
         let fw = Tensor(shape: w.shape), fb = Tensor(shape: [m])

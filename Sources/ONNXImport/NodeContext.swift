@@ -31,7 +31,14 @@ struct NodeContext {
     func constantInts(_ i: Int) throws -> [Int]? {
         guard hasInput(i) else { return nil }
         guard let c = constants[i] else { throw fail("input \(i) ('\(node.input[i])') must be a constant (initializer) here") }
-        return c.ints ?? c.tensor.array.map { Int($0) }
+        if let ints = c.ints { return ints }
+        // A float tensor used as integers (a shape, pads): every value must be a whole number Int can hold.
+        return try c.tensor.array.map { v in
+            guard v.isFinite, v == v.rounded(), abs(v) < 0x1p53 else {
+                throw fail("input \(i) ('\(node.input[i])') holds \(v), not an integer")
+            }
+            return Int(v)
+        }
     }
 
     /// The float values of constant input `i`; throws when it is computed at run time.
@@ -41,26 +48,16 @@ struct NodeContext {
         return c.tensor.array
     }
 
-    /// Spatial pads [top, left, bottom, right] from `pads` or `auto_pad`, for a 2-D window.
-    func pads2D(kernel: [Int], strides: [Int], dilations: [Int]) throws -> [Int] {
-        let autoPad = string("auto_pad", "NOTSET")
-        switch autoPad {
-        case "NOTSET":
-            let p = ints("pads") ?? [0, 0, 0, 0]
-            guard p.count == 4 else { throw fail("pads \(p): only 2-D windows are supported") }
-            return p
-        case "VALID": return [0, 0, 0, 0]
-        case "SAME_UPPER", "SAME_LOWER":
-            let x = inputShapes[0]
-            var before = [0, 0], after = [0, 0]
-            for d in 0..<2 {
-                let i = x[2 + d], s = strides[d], k = (kernel[d] - 1) * dilations[d] + 1
-                let total = max(((i + s - 1) / s - 1) * s + k - i, 0)
-                let small = total / 2
-                (before[d], after[d]) = autoPad == "SAME_UPPER" ? (small, total - small) : (total - small, small)
-            }
-            return [before[0], before[1], after[0], after[1]]
-        default: throw fail("auto_pad '\(autoPad)' is not supported")
+    /// The node's 2-D window (Conv, MaxPool, AveragePool): `kernel` plus the strides, pads, dilations,
+    /// auto_pad and ceil_mode attributes, validated; auto_pad is resolved per input size by the op.
+    func window(kernel: [Int]) throws -> Window2D {
+        let raw = string("auto_pad", "NOTSET")
+        guard let autoPad = AutoPad(rawValue: raw) else { throw fail("auto_pad '\(raw)' is not supported (NOTSET, SAME_UPPER, SAME_LOWER, VALID are)") }
+        do throws(NetworkError) {
+            return try Window2D(kernel: kernel, strides: ints("strides"), pads: autoPad == .notSet ? ints("pads") : nil,
+                                dilations: ints("dilations"), ceilMode: int("ceil_mode", 0) != 0, autoPad: autoPad, op: node.opType)
+        } catch {
+            throw ONNXImportError.graph(name, error)
         }
     }
 }

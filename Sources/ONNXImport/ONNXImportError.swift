@@ -9,6 +9,8 @@ public enum ONNXImportError: Error, CustomStringConvertible {
     case badNode(node: String, op: String, reason: String)
     case unsupportedTensor(name: String, reason: String)
     case graph(String, NetworkError)
+    /// A file, tensor or input refused by a size check (over the memory limit, overflowing dims).
+    case refused(String, NetworkError)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum ONNXImportError: Error, CustomStringConvertible {
         case let .badNode(node, op, reason): return "node '\(node)' (\(op)): \(reason)"
         case let .unsupportedTensor(name, reason): return "tensor '\(name)': \(reason)"
         case let .graph(node, e): return "node '\(node)': \(e)"
+        case let .refused(what, e): return "\(what): \(e)"
         }
     }
 }

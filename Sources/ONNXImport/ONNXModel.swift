@@ -14,18 +14,29 @@ public struct ONNXModel: Sendable {
     ///
     /// `inputShape` overrides the first input's declared shape (e.g. another image size, or a
     /// symbolic batch dimension); symbolic dimensions otherwise become 1.
-    public static func load(path: String, inputShape: [Int]? = nil) throws -> ONNXModel {
+    public static func load(path: String, inputShape: [Int]? = nil, memoryLimit: Int = MemoryLimit.defaultBytes) throws -> ONNXModel {
         guard FileManager.default.fileExists(atPath: path) else { throw ONNXImportError.fileNotFound(path) }
+        // Size first: a device node (/dev/zero) or a file larger than the memory limit is refused, not read.
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: resolved)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw ONNXImportError.notONNX(path, reason: "not a regular file")
+        }
+        let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= memoryLimit else {
+            throw ONNXImportError.refused(path, .tooLarge(what: "the model file", bytes: size, limit: memoryLimit))
+        }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ONNXImportError.notONNX(path, reason: "cannot read: \(error.localizedDescription)")
         }
-        return try load(data: data, source: path, inputShape: inputShape)
+        return try load(data: data, source: path, inputShape: inputShape, memoryLimit: memoryLimit)
     }
 
     /// Converts serialized ONNX bytes; `constants` turns the named graph inputs into fixed values.
+    /// Every tensor and the session plan at the model's input size must fit in `memoryLimit` bytes.
     public static func load(data: Data, source: String = "model", inputShape: [Int]? = nil,
-                            constants: [String: Tensor] = [:]) throws -> ONNXModel {
+                            constants: [String: Tensor] = [:], memoryLimit: Int = MemoryLimit.defaultBytes) throws -> ONNXModel {
         guard !data.isEmpty else { throw ONNXImportError.emptyFile(source) }
         let proto: Onnx_ModelProto
         do {
@@ -40,10 +51,12 @@ public struct ONNXModel: Sendable {
         }
         let opset = proto.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map { Int($0.version) } ?? 1
         var builder = GraphBuilder(opset: opset, source: source)
+        builder.graph.memoryLimit = memoryLimit
         try builder.addInitializers(proto.graph.initializer, overrides: constants)
         try builder.addInputs(proto.graph.input, firstShape: inputShape, constants: constants)
         try builder.addNodes(proto.graph.node)
         try builder.setOutputs(proto.graph.output)
+        do { try builder.graph.checkPlan() } catch let e as NetworkError { throw ONNXImportError.refused(source, e) }
         return ONNXModel(graph: builder.graph, opset: opset, producer: proto.producerName)
     }
 }
@@ -60,22 +73,33 @@ struct GraphBuilder {
 
     mutating func addInitializers(_ inits: [Onnx_TensorProto], overrides: [String: Tensor]) throws {
         for t in inits {
-            let c = try t.decoded()
+            let c = try t.decoded(limit: graph.memoryLimit)
             constants[t.name] = c
             ids[t.name] = graph.addConstant(t.name, c.tensor)
         }
         for (name, t) in overrides {
-            constants[name] = ConstantValue(tensor: t, ints: t.array.map { Int($0) })
+            constants[name] = ConstantValue(tensor: t, ints: nil)   // read as integers (checked) where an op needs them
             ids[name] = graph.addConstant(name, t)
         }
     }
 
     mutating func addInputs(_ inputs: [Onnx_ValueInfoProto], firstShape: [Int]?, constants given: [String: Tensor]) throws {
         for vi in inputs where ids[vi.name] == nil && given[vi.name] == nil {
-            var shape = vi.type.tensorType.shape.dim.map { $0.dimValue > 0 ? Int($0.dimValue) : 1 }
+            // A symbolic dimension (dim_param, or no value) becomes 1; a declared value must be positive.
+            let dims = vi.type.tensorType.shape.dim
+            if let bad = dims.first(where: { $0.hasValue && $0.dimValue <= 0 }) {
+                throw ONNXImportError.unsupportedTensor(name: vi.name, reason: "input dimension \(bad.dimValue) in \(dims.map(\.dimValue)); dimensions must be positive")
+            }
+            var shape = dims.map { $0.hasValue ? Int($0.dimValue) : 1 }
             if graph.inputs.isEmpty, let firstShape { shape = firstShape }
             guard vi.type.tensorType.elemType == 1 || vi.type.tensorType.elemType == 0 else {
                 throw ONNXImportError.unsupportedTensor(name: vi.name, reason: "graph inputs must be float32")
+            }
+            guard shape.allSatisfy({ $0 > 0 }) else {
+                throw ONNXImportError.unsupportedTensor(name: vi.name, reason: "input shape \(shape) has an empty or negative dimension")
+            }
+            do throws(NetworkError) { try MemoryLimit.check(shape, what: "input '\(vi.name)'", limit: graph.memoryLimit) } catch {
+                throw ONNXImportError.refused(source, error)
             }
             ids[vi.name] = graph.addInput(vi.name, shape: shape)
         }
@@ -121,6 +145,12 @@ struct GraphBuilder {
                                                 node: node.name.isEmpty ? (node.output.first ?? "?") : node.name,
                                                 opset: opset, supported: OpRegistry.supported)
         }
+        guard spec.arity.contains(node.input.count) else {
+            let range = spec.arity.upperBound == Int.max ? "at least \(spec.arity.lowerBound)"
+                : spec.arity.count == 1 ? "\(spec.arity.lowerBound)" : "\(spec.arity.lowerBound) to \(spec.arity.upperBound)"
+            throw ONNXImportError.badNode(node: node.name.isEmpty ? (node.output.first ?? "?") : node.name, op: node.opType,
+                                          reason: "it has \(node.input.count) inputs; \(node.opType) takes \(range)")
+        }
         let ctx = try context(node)
         let op = try spec.make(ctx)
         let positions = spec.dataInputs ?? Array(node.input.indices)
@@ -152,6 +182,10 @@ struct GraphBuilder {
     mutating func addFoldedConv(_ conv: Onnx_NodeProto, bn: Onnx_NodeProto) throws {
         let ctx = try context(conv)
         let op = try OpRegistry.makeConv(ctx)
+        // The Conv's shapes are checked before its weights are rescaled (folding indexes them per channel).
+        do { _ = try op.outputShape(ctx.inputShapes.filter { !$0.isEmpty }) } catch let e as NetworkError {
+            throw ONNXImportError.graph(ctx.name, e)
+        }
         let (w, b) = try BatchNormFolding.fold(conv: conv, bn: bn, constants: constants)
         let wid = graph.addConstant(conv.input[1] + ".folded", w)
         let bid = graph.addConstant((conv.input.count > 2 && !conv.input[2].isEmpty ? conv.input[2] : conv.input[1]) + ".bias.folded", b)
@@ -162,6 +196,7 @@ struct GraphBuilder {
     }
 
     mutating func setOutputs(_ outputs: [Onnx_ValueInfoProto]) throws {
+        guard !outputs.isEmpty else { throw ONNXImportError.notONNX(source, reason: "the graph declares no outputs") }
         graph.outputs = try outputs.map { o in
             guard let id = ids[o.name] else {
                 throw ONNXImportError.notONNX(source, reason: "graph output '\(o.name)' is not produced by any node")
@@ -187,4 +222,9 @@ extension ONNXModel {
         let inits = Set(proto.graph.initializer.map(\.name))
         return proto.graph.input.map(\.name).filter { !inits.contains($0) }
     }
+}
+
+extension Onnx_TensorShapeProto.Dimension {
+    /// Whether the dimension has a numeric value (not a symbolic dim_param, not unset).
+    var hasValue: Bool { if case .dimValue = value { return true } else { return false } }
 }

@@ -2,31 +2,22 @@ import Network
 
 /// Constructors for the registry entries whose attributes need more than one line.
 extension OpRegistry {
-    /// MaxPool / AveragePool attributes as a `PoolWindow`'s arguments (auto_pad is resolved per input size by the op).
-    static func poolAttributes(_ c: NodeContext) throws -> (kernel: [Int], strides: [Int]?, pads: [Int]?, dilations: [Int]?,
-                                                           ceil: Bool, autoPad: AutoPad) {
-        guard let kernel = c.ints("kernel_shape") else { throw c.fail("kernel_shape is required") }
-        guard kernel.count == 2 else { throw c.fail("\(kernel.count)-D pooling is not supported, only 2-D") }
-        let raw = c.string("auto_pad", "NOTSET")
-        guard let autoPad = AutoPad(rawValue: raw) else { throw c.fail("auto_pad '\(raw)' is not supported") }
-        let strides = c.ints("strides"), pads = c.ints("pads"), dilations = c.ints("dilations")
-        guard strides.map({ $0.count == 2 }) ?? true, pads.map({ $0.count == 4 }) ?? true,
-              dilations.map({ $0.count == 2 }) ?? true else {
-            throw c.fail("strides/pads/dilations must describe a 2-D window")
+    /// The window of a MaxPool / AveragePool node; kernel_shape is required.
+    static func poolWindow(_ c: NodeContext) throws -> Window2D {
+        guard c.inputShapes[0].count == 4 else {
+            throw c.fail("input '\(c.node.input[0])' has shape \(c.inputShapes[0]); only 2-D pooling of N×C×H×W inputs is supported")
         }
-        return (kernel, strides, pads, dilations, c.int("ceil_mode", 0) != 0, autoPad)
+        guard let kernel = c.ints("kernel_shape") else { throw c.fail("kernel_shape is required") }
+        return try c.window(kernel: kernel)
     }
 
     static func makeMaxPool(_ c: NodeContext) throws -> any Op {
         if c.node.output.count > 1, !c.node.output[1].isEmpty { throw c.fail("the Indices output is not supported") }
-        let a = try poolAttributes(c)
-        return MaxPool(kernel: a.kernel, strides: a.strides, pads: a.pads, dilations: a.dilations, ceilMode: a.ceil, autoPad: a.autoPad)
+        return MaxPool(window: try poolWindow(c))
     }
 
     static func makeAveragePool(_ c: NodeContext) throws -> any Op {
-        let a = try poolAttributes(c)
-        return AveragePool(kernel: a.kernel, strides: a.strides, pads: a.pads, dilations: a.dilations, ceilMode: a.ceil,
-                           autoPad: a.autoPad, countIncludePad: c.int("count_include_pad", 0) != 0)
+        AveragePool(window: try poolWindow(c), countIncludePad: c.int("count_include_pad", 0) != 0)
     }
 
     static func makeBatchNormalization(_ c: NodeContext) throws -> any Op {

@@ -1,4 +1,5 @@
 import Foundation
+import Network
 import Tensors
 
 /// A decoded ONNX initializer or constant: floats for data, plus exact integers for shape-like inputs.
@@ -13,9 +14,18 @@ extension Onnx_TensorProto {
     enum Code: Int32 { case float = 1, uint8 = 2, int8 = 3, int32 = 6, int64 = 7, bool = 9, double = 11 }
 
     /// Decodes to float32 (and exact ints for integer types); throws for types and layouts we don't read.
-    func decoded() throws -> ConstantValue {
+    func decoded(limit: Int = MemoryLimit.defaultBytes) throws -> ConstantValue {
         let shape = dims.map { Int($0) }
-        let count = shape.reduce(1, *)
+        // Dimensions are checked before anything is computed from them: a file may claim any size.
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw ONNXImportError.unsupportedTensor(name: name, reason: "negative dimension in \(shape)")
+        }
+        guard let count = MemoryLimit.elementCount(shape), let bytes = MemoryLimit.floatBytes(shape) else {
+            throw ONNXImportError.unsupportedTensor(name: name, reason: "the element count of shape \(shape) overflows")
+        }
+        guard bytes <= limit else {
+            throw ONNXImportError.refused("tensor '\(name)'", .tooLarge(what: "shape \(shape)", bytes: bytes, limit: limit))
+        }
         guard dataLocation != .external else {
             throw ONNXImportError.unsupportedTensor(name: name, reason: "external data files are not supported; save the model with weights inside")
         }
@@ -26,10 +36,13 @@ extension Onnx_TensorProto {
         var ints: [Int]? = nil
         let raw = rawData
         func fromRaw<T>(_: T.Type) throws -> [T] {
-            guard raw.count == count * MemoryLayout<T>.size else {
+            guard raw.count / MemoryLayout<T>.size == count, raw.count % MemoryLayout<T>.size == 0 else {
                 throw ONNXImportError.unsupportedTensor(name: name, reason: "\(raw.count) bytes of data for shape \(shape)")
             }
-            return raw.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+            // Copied, not rebound: the bytes inside a protobuf message need not be aligned for T.
+            return Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+                initialized = raw.copyBytes(to: buffer) / MemoryLayout<T>.stride   // copyBytes counts bytes
+            }
         }
         switch code {
         case .float:

@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print the time per node (summed per op kind and the slowest nodes) to stderr.") var profile = false
 
     func run() throws {
-        let (graph, _, _) = try modelOptions.load()
+        let (graph, _, _) = try modelOptions.load(imageInput: false)
         let session = Session(graph: graph, activationsInPlace: true)
         var rng = SystemRandomNumberGenerator()
         let input = Tensor(shape: session.input.shape, values: (0..<session.input.count).map { _ in Float.random(in: -1...1, using: &rng) })

@@ -8,7 +8,7 @@ struct Inspect: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
 
     func run() throws {
-        let (graph, info, path) = try modelOptions.load()
+        let (graph, info, path) = try modelOptions.load(imageInput: false)
         print("\(info.name) (\(path)): input \(graph.values[graph.inputs[0]].shape), \(graph.nodes.count) nodes")
         let rows = graph.nodes.map { n -> (String, String, String, Int, Int) in
             let params = n.inputs.compactMap { graph.values[$0].constant?.count }.reduce(0, +)

@@ -12,11 +12,21 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("threads"), help: "Compute threads (OpenBLAS and our own loops; default 2, `live`: 1 per pipeline thread).")
     var threadCount: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Refuse a model whose tensors or plan need more memory than this (e.g. 512M, 4G; default: half the RAM).",
+                                            valueName: "size"))
+    var maxMemory: String?
+
+    /// The --max-memory limit in bytes, or the default.
+    var memoryLimit: Int { maxMemory.flatMap(MemoryLimit.parse) ?? MemoryLimit.defaultBytes }
+
     /// --threads, or 2: the batch commands' default (`live` runs several threads and defaults to 1).
     var threads: Int { threadCount ?? 2 }
 
     func validate() throws {
         guard (1...64).contains(threadCount ?? 2) else { throw ValidationError("--threads must be between 1 and 64") }
+        if let maxMemory, MemoryLimit.parse(maxMemory) == nil {
+            throw ValidationError("--max-memory '\(maxMemory)': expected a positive size such as 512M or 4G")
+        }
     }
 
     /// The model path: --model, $DEEPVIS_MODEL, or the default model found beside the current directory or the executable.
@@ -31,12 +41,15 @@ struct ModelOptions: ParsableArguments {
         throw ValidationError("the default model is missing: run Scripts/fetch-model (or pass --model FILE)")
     }
 
-    /// Loads the graph and its manifest, and applies the thread count.
-    func load() throws -> (graph: Graph, info: ModelInfo, path: String) {
+    /// Loads the graph and its manifest, and applies the thread count. With `imageInput` (every command
+    /// that feeds it pictures), the model must take one RGB image, planned at the manifest's size.
+    func load(imageInput: Bool = true) throws -> (graph: Graph, info: ModelInfo, path: String) {
         Parallel.threads = threads
         let path = try modelPath()
-        let model = try ONNXModel.load(path: path)
-        return (model.graph, try ModelInfo.forModel(at: path, graph: model.graph), path)
+        var graph = try ONNXModel.load(path: path, memoryLimit: memoryLimit).graph
+        let info = try ModelInfo.forModel(at: path, graph: graph)
+        if imageInput { try info.fitImageInput(&graph) }
+        return (graph, info, path)
     }
 }
 

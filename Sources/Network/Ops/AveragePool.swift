@@ -9,15 +9,20 @@ import Tensors
 public struct AveragePool: Op {
     public let kind = "AveragePool"
     /// kernel, strides, pads, dilations, ceil_mode, auto_pad.
-    public let window: PoolWindow
+    public let window: Window2D
     /// Whether the divisor counts padded taps (ONNX count_include_pad).
     public let countIncludePad: Bool
 
     /// An average pool; omitted attributes take ONNX's defaults (count_include_pad = 0).
     public init(kernel: [Int], strides: [Int]? = nil, pads: [Int]? = nil, dilations: [Int]? = nil,
                 ceilMode: Bool = false, autoPad: AutoPad = .notSet, countIncludePad: Bool = false) {
-        window = PoolWindow(kernel: kernel, strides: strides, pads: pads, dilations: dilations,
-                            ceilMode: ceilMode, autoPad: autoPad)
+        window = .literal(kernel: kernel, strides: strides, pads: pads, dilations: dilations, ceilMode: ceilMode, autoPad: autoPad)
+        self.countIncludePad = countIncludePad
+    }
+
+    /// An average pool over a validated window (the importer's path).
+    public init(window: Window2D, countIncludePad: Bool = false) {
+        self.window = window
         self.countIncludePad = countIncludePad
     }
 

@@ -16,7 +16,7 @@ public struct Broadcast: Sendable {
         var out = [Int]()
         for (x, y) in zip(pa, pb) {
             guard x == y || x == 1 || y == 1 else { return nil }
-            out.append(max(x, y))
+            out.append(x == 1 ? y : x)   // not max: 1 against 0 broadcasts to 0
         }
         func strides(_ s: [Int]) -> [Int] {
             var st = Array(repeating: 0, count: rank), acc = 1

@@ -7,38 +7,51 @@ import Tensors
 /// only add memory traffic there; everything else is im2col + GEMM per group.
 public struct Conv: Op {
     public let kind = "Conv"
-    public let kernel: [Int]
-    public let strides: [Int]
-    /// [top, left, bottom, right].
-    public let pads: [Int]
-    public let dilations: [Int]
+    /// kernel, strides, pads (or auto_pad), dilations: validated, shared with pooling.
+    public let window: Window2D
     public let group: Int
+    public var kernel: [Int] { window.kernel }
+    public var strides: [Int] { window.strides }
+    /// The explicit pads [top, left, bottom, right] (auto_pad, if set, is resolved per input size).
+    public var pads: [Int] { window.pads }
+    public var dilations: [Int] { window.dilations }
     public var fusesClamp: Bool { true }
 
+    /// A convolution written in code; an invalid window or group is a programming error.
     public init(kernel: [Int], strides: [Int] = [1, 1], pads: [Int] = [0, 0, 0, 0], dilations: [Int] = [1, 1], group: Int = 1) {
-        self.kernel = kernel; self.strides = strides; self.pads = pads; self.dilations = dilations; self.group = group
+        self.init(window: .literal(kernel: kernel, strides: strides, pads: pads, dilations: dilations), group: group)
     }
 
-    func geometry(_ x: [Int]) -> ConvGeometry {
-        ConvGeometry(inH: x[2], inW: x[3], kernelH: kernel[0], kernelW: kernel[1], strideH: strides[0], strideW: strides[1],
-                     padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
-                     dilationH: dilations[0], dilationW: dilations[1])
+    /// A convolution over a validated window; `group` must be positive.
+    public init(window: Window2D, group: Int = 1) {
+        precondition(group >= 1, "Conv: group \(group)")
+        self.window = window; self.group = group
     }
+
+    func geometry(_ x: [Int]) -> ConvGeometry { window.convGeometry(inH: x[2], inW: x[3]) }
 
     public func outputShape(_ inputs: [[Int]]) throws -> [Int] {
         guard inputs.count >= 2, inputs[0].count == 4, inputs[1].count == 4 else {
             throw NetworkError.shapeMismatch(op: kind, detail: "needs a 4-D input and 4-D weights, got \(inputs)")
         }
         let x = inputs[0], w = inputs[1]
-        guard x[1] == w[1] * group, w[0] % group == 0, w[2] == kernel[0], w[3] == kernel[1] else {
-            throw NetworkError.shapeMismatch(op: kind, detail: "input \(x), weights \(w), group \(group)")
+        guard (x + w).allSatisfy({ $0 > 0 }) else {
+            throw NetworkError.shapeMismatch(op: kind, detail: "empty input \(x) or weights \(w)")
+        }
+        // Division first: group comes from the file and w[1]·group could overflow.
+        guard x[1] % group == 0, x[1] / group == w[1], w[0] % group == 0 else {
+            throw NetworkError.shapeMismatch(op: kind, detail: "group \(group) does not divide input channels \(x[1]) and weights \(w) into equal groups")
+        }
+        guard w[2] == kernel[0], w[3] == kernel[1] else {
+            throw NetworkError.shapeMismatch(op: kind, detail: "weights \(w) for kernel_shape \(kernel)")
         }
         if inputs.count > 2, inputs[2] != [w[0]] {
             throw NetworkError.shapeMismatch(op: kind, detail: "bias \(inputs[2]) for \(w[0]) output channels")
         }
-        let g = geometry(x)
-        guard g.outH > 0, g.outW > 0 else { throw NetworkError.shapeMismatch(op: kind, detail: "kernel larger than padded input \(x)") }
-        return [x[0], w[0], g.outH, g.outW]
+        // The window's sizes, not ConvGeometry's formula: that one truncates a negative room to 0 and adds 1.
+        let r = window.resolve(inH: x[2], inW: x[3])
+        guard r.outH > 0, r.outW > 0 else { throw NetworkError.shapeMismatch(op: kind, detail: "kernel larger than padded input \(x)") }
+        return [x[0], w[0], r.outH, r.outW]
     }
 
     enum Path { case pointwise, depthwise, im2col }
@@ -58,7 +71,10 @@ public struct Conv: Op {
     }
 
     func path(x: [Int], w: [Int]) -> Path {
-        if group == 1, kernel == [1, 1], strides == [1, 1], pads.allSatisfy({ $0 == 0 }) { return .pointwise }
+        let g = geometry(x)
+        if group == 1, kernel == [1, 1], strides == [1, 1], [g.padTop, g.padLeft, g.padBottom, g.padRight].allSatisfy({ $0 == 0 }) {
+            return .pointwise
+        }
         if group == x[1], w[0] == group, w[1] == 1 { return .depthwise }
         return .im2col
     }
@@ -68,6 +84,15 @@ public struct Conv: Op {
         let g = geometry(inputs[0])
         let colCount = p == .im2col ? inputs[1][1] * kernel[0] * kernel[1] * g.outH * g.outW : 0
         return Scratch(path: p, colCount: colCount, geometry: g)
+    }
+
+    public func scratchBytes(inputs: [[Int]], output: [Int]) -> Int? {
+        // The im2col buffer: (C/G)·kH·kW rows of outH·outW columns; the depthwise path's padded phase
+        // planes (8 worker slots of about three planes each) are bounded by 24 planes.
+        guard let taps = MemoryLimit.elementCount([inputs[1][1], kernel[0], kernel[1]]), let rows = MemoryLimit.floatBytes([max(taps, 24)]),
+              let plane = MemoryLimit.elementCount(Array(output.suffix(2))) else { return nil }
+        let (b, overflow) = rows.multipliedReportingOverflow(by: plane)
+        return overflow ? nil : b
     }
 
     public func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int {

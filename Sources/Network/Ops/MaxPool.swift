@@ -8,13 +8,17 @@ import Tensors
 public struct MaxPool: Op {
     public let kind = "MaxPool"
     /// kernel, strides, pads, dilations, ceil_mode, auto_pad.
-    public let window: PoolWindow
+    public let window: Window2D
 
     /// A max pool; omitted attributes take ONNX's defaults.
     public init(kernel: [Int], strides: [Int]? = nil, pads: [Int]? = nil, dilations: [Int]? = nil,
                 ceilMode: Bool = false, autoPad: AutoPad = .notSet) {
-        window = PoolWindow(kernel: kernel, strides: strides, pads: pads, dilations: dilations,
-                            ceilMode: ceilMode, autoPad: autoPad)
+        window = .literal(kernel: kernel, strides: strides, pads: pads, dilations: dilations, ceilMode: ceilMode, autoPad: autoPad)
+    }
+
+    /// A max pool over a validated window (the importer's path).
+    public init(window: Window2D) {
+        self.window = window
     }
 
     /// The argmax of every output element, written by forward and read by backward.

@@ -29,6 +29,9 @@ public struct Pad: Op {
         guard inputs.count >= 1, pads.count == 2 * inputs[0].count else {
             throw NetworkError.shapeMismatch(op: kind, detail: "pads \(pads) for input \(inputs.first ?? [])")
         }
+        guard pads.allSatisfy({ (-Window2D.maxValue...Window2D.maxValue).contains($0) }) else {
+            throw NetworkError.invalidAttribute(op: kind, attribute: "pads", value: "\(pads)", reason: "each pad must be within ±\(Window2D.maxValue)")
+        }
         let x = inputs[0], r = x.count
         let out = x.indices.map { x[$0] + pads[$0] + pads[$0 + r] }
         guard out.allSatisfy({ $0 >= 0 }) else { throw NetworkError.shapeMismatch(op: kind, detail: "pads \(pads) crop \(x) below zero") }

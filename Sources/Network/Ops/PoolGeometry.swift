@@ -1,76 +1,3 @@
-/// ONNX `auto_pad`: how pooling pads are derived when they are not given explicitly.
-public enum AutoPad: String, Sendable {
-    /// Use the explicit `pads` attribute.
-    case notSet = "NOTSET"
-    /// Pad so that output = ceil(input / stride), the extra pad at the end.
-    case sameUpper = "SAME_UPPER"
-    /// Likewise, the extra pad at the beginning.
-    case sameLower = "SAME_LOWER"
-    /// No padding.
-    case valid = "VALID"
-}
-
-/// The shared attributes of 2-D pooling (MaxPool, AveragePool), in ONNX's order and defaults.
-public struct PoolWindow: Sendable, Equatable {
-    /// [kH, kW].
-    public let kernel: [Int]
-    /// [sH, sW]; ONNX default 1.
-    public let strides: [Int]
-    /// [top, left, bottom, right] (ONNX: x1_begin, x2_begin, x1_end, x2_end).
-    public let pads: [Int]
-    /// [dH, dW]; ONNX default 1.
-    public let dilations: [Int]
-    /// Output size rounds up instead of down.
-    public let ceilMode: Bool
-    /// Overrides `pads` unless `.notSet`.
-    public let autoPad: AutoPad
-
-    /// A window; omitted attributes take ONNX's defaults.
-    public init(kernel: [Int], strides: [Int]? = nil, pads: [Int]? = nil, dilations: [Int]? = nil,
-                ceilMode: Bool = false, autoPad: AutoPad = .notSet) {
-        precondition(kernel.count == 2, "PoolWindow: only 2-D pooling is supported, kernel \(kernel)")
-        self.kernel = kernel
-        self.strides = strides ?? [1, 1]
-        self.pads = pads ?? [0, 0, 0, 0]
-        self.dilations = dilations ?? [1, 1]
-        self.ceilMode = ceilMode
-        self.autoPad = autoPad
-        precondition(self.strides.count == 2 && self.pads.count == 4 && self.dilations.count == 2,
-                     "PoolWindow: strides \(self.strides), pads \(self.pads), dilations \(self.dilations) must be 2-D")
-    }
-
-    /// The concrete geometry over an input plane of `inH`×`inW`.
-    func geometry(inH: Int, inW: Int) -> PoolGeometry {
-        let rows = axis(inH, 0), cols = axis(inW, 1)
-        return PoolGeometry(inH: inH, inW: inW, outH: rows.out, outW: cols.out,
-                            kernelH: kernel[0], kernelW: kernel[1], strideH: strides[0], strideW: strides[1],
-                            padTop: rows.head, padLeft: cols.head, padBottom: rows.tail, padRight: cols.tail,
-                            dilationH: dilations[0], dilationW: dilations[1])
-    }
-
-    /// Pads and output length along one spatial axis.
-    private func axis(_ n: Int, _ d: Int) -> (head: Int, tail: Int, out: Int) {
-        let span = dilations[d] * (kernel[d] - 1) + 1, s = strides[d]
-        switch autoPad {
-        case .valid:
-            return (0, 0, n >= span ? (n - span) / s + 1 : 0)
-        case .sameUpper, .sameLower:
-            let out = (n + s - 1) / s
-            let total = max(0, (out - 1) * s + span - n)
-            let small = total / 2, big = total - small
-            return autoPad == .sameUpper ? (small, big, out) : (big, small, out)
-        case .notSet:
-            let head = pads[d], tail = pads[d + 2]
-            let room = n + head + tail - span
-            guard room >= 0 else { return (head, tail, 0) }
-            var out = (ceilMode ? (room + s - 1) / s : room / s) + 1
-            // As onnxruntime and PyTorch: a ceil-mode window may not start inside the end padding.
-            if ceilMode, (out - 1) * s >= n + head { out -= 1 }
-            return (head, tail, out)
-        }
-    }
-}
-
 /// A pooling window resolved for one input size: output size and the clipped tap ranges.
 struct PoolGeometry {
     let inH: Int, inW: Int, outH: Int, outW: Int
@@ -155,7 +82,7 @@ final class PoolTaps {
     }
 }
 
-extension PoolWindow {
+extension Window2D {
     /// Validates an N×C×H×W input and returns the output shape.
     func outputShape(_ inputs: [[Int]], op: String) throws -> [Int] {
         guard inputs.count == 1, inputs[0].count == 4 else {

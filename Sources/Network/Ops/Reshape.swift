@@ -27,15 +27,19 @@ public struct Reshape: Op {
         guard inferred.count <= 1, out.allSatisfy({ $0 >= -1 }) else {
             throw NetworkError.shapeMismatch(op: kind, detail: "invalid target shape \(shape)")
         }
+        // Checked products: a target shape read from a file may overflow Int.
+        guard let total = MemoryLimit.elementCount(x), let known = MemoryLimit.elementCount(out.filter { $0 != -1 }) else {
+            throw NetworkError.shapeMismatch(op: kind, detail: "the element count of target \(shape) overflows")
+        }
         if let i = inferred.first {
-            let known = out.filter { $0 != -1 }.elementCount
-            guard known > 0, x.elementCount % known == 0 else {
+            guard known > 0, total % known == 0 else {
                 throw NetworkError.shapeMismatch(op: kind, detail: "cannot infer -1 in \(shape) for input \(x)")
             }
-            out[i] = x.elementCount / known
-        }
-        guard out.elementCount == x.elementCount else {
-            throw NetworkError.shapeMismatch(op: kind, detail: "\(x) has \(x.elementCount) elements, target \(out) has \(out.elementCount)")
+            out[i] = total / known
+        } else {
+            guard known == total else {
+                throw NetworkError.shapeMismatch(op: kind, detail: "\(x) has \(total) elements, target \(out) has \(known)")
+            }
         }
         return out
     }

@@ -59,10 +59,7 @@ public struct ReceptiveField: Sendable, Equatable, Codable {
         if sources.contains(where: \.isGlobal) || output.count != 4 { return .global }
         switch op {
         case let conv as Conv:
-            return ReceptiveField(
-                rows: first.rows.through(kernel: conv.kernel[0], stride: conv.strides[0], padHead: conv.pads[0], dilation: conv.dilations[0]),
-                columns: first.columns.through(kernel: conv.kernel[1], stride: conv.strides[1], padHead: conv.pads[1], dilation: conv.dilations[1]),
-                isGlobal: false)
+            return first.through(conv.window, input: input)
         case let pool as MaxPool: return first.through(pool.window, input: input)
         case let pool as AveragePool: return first.through(pool.window, input: input)
         case let pad as Pad where pad.pads.count == 8:
@@ -82,17 +79,9 @@ public struct ReceptiveField: Sendable, Equatable, Codable {
         }
     }
 
-    private func through(_ w: PoolWindow, input: [Int]) -> ReceptiveField {
-        func head(_ d: Int) -> Int {
-            let span = w.dilations[d] * (w.kernel[d] - 1) + 1, s = w.strides[d], n = input[2 + d]
-            let total = max(0, ((n + s - 1) / s - 1) * s + span - n)
-            switch w.autoPad {
-            case .notSet: return w.pads[d]
-            case .valid: return 0
-            case .sameUpper: return total / 2
-            case .sameLower: return total - total / 2
-            }
-        }
+    private func through(_ w: Window2D, input: [Int]) -> ReceptiveField {
+        let pads = w.resolve(inH: input[2], inW: input[3]).pads
+        func head(_ d: Int) -> Int { pads[d] }
         return ReceptiveField(rows: rows.through(kernel: w.kernel[0], stride: w.strides[0], padHead: head(0), dilation: w.dilations[0]),
                               columns: columns.through(kernel: w.kernel[1], stride: w.strides[1], padHead: head(1), dilation: w.dilations[1]),
                               isGlobal: false)
