@@ -31,29 +31,31 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
         // -O, not -Ounchecked: with -Ounchecked, Session.backward with a .tensor seed returned a garbage error in release
         // (swift_getErrorValue crash in deepvis dream/adversarial; debug and -O builds are fine).
-        .target(name: "Network", dependencies: ["Tensors"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
-        .target(name: "ONNXImport", dependencies: ["Network", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Module name NeuralNetwork, not Network: SwiftNIO and Hummingbird test `canImport(Network)` for Apple's
+        // Network.framework, and a module of that name in the build would be picked up by them.
+        .target(name: "NeuralNetwork", dependencies: ["Tensors"], path: "Sources/Network", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
+        .target(name: "ONNXImport", dependencies: ["NeuralNetwork", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: fastMath),
-        .target(name: "Visualization", dependencies: ["Network", "Imaging"], swiftSettings: fastMath),
+        .target(name: "Visualization", dependencies: ["NeuralNetwork", "Imaging"], swiftSettings: fastMath),
         .target(name: "Capture", dependencies: ["CV4L2", "CFFmpeg", "Imaging"], swiftSettings: fastMath),
-        .target(name: "LivePipeline", dependencies: ["Capture", "Network", "Visualization"]),
-        .target(name: "ViewerCore", dependencies: ["Imaging", "Network"]),
+        .target(name: "LivePipeline", dependencies: ["Capture", "NeuralNetwork", "Visualization"]),
+        .target(name: "ViewerCore", dependencies: ["Imaging", "NeuralNetwork"]),
         .target(name: "Viewer", dependencies: ["ViewerCore", "LivePipeline", "Imaging", "CSDL2"]),
         .executableTarget(name: "deepvis", dependencies: [
-            "Tensors", "Network", "ONNXImport", "Imaging", "Visualization", "Capture", "LivePipeline", "Viewer",
+            "Tensors", "NeuralNetwork", "ONNXImport", "Imaging", "Visualization", "Capture", "LivePipeline", "Viewer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "TestSupport", dependencies: ["Tensors", "Network", "Imaging", "Capture"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensors", "NeuralNetwork", "Imaging", "Capture"], path: "Tests/TestSupport"),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "TestSupport"]),
-        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "Network", "Imaging", "TestSupport"]),
+        .testTarget(name: "NetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "NeuralNetwork", "Imaging", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "VisualizationTests", dependencies: ["Visualization", "ONNXImport", "Imaging", "Network", "TestSupport"]),
+        .testTarget(name: "VisualizationTests", dependencies: ["Visualization", "ONNXImport", "Imaging", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
-        .testTarget(name: "LivePipelineTests", dependencies: ["LivePipeline", "Capture", "Network", "Visualization", "TestSupport"]),
+        .testTarget(name: "LivePipelineTests", dependencies: ["LivePipeline", "Capture", "NeuralNetwork", "Visualization", "TestSupport"]),
         .testTarget(name: "ViewerCoreTests", dependencies: ["ViewerCore", "TestSupport"]),
-        .testTarget(name: "ViewerTests", dependencies: ["Viewer", "ViewerCore", "LivePipeline", "Network", "ONNXImport", "Visualization", "Capture", "TestSupport"]),
+        .testTarget(name: "ViewerTests", dependencies: ["Viewer", "ViewerCore", "LivePipeline", "NeuralNetwork", "ONNXImport", "Visualization", "Capture", "TestSupport"]),
         .testTarget(name: "DeepVisCLITests", dependencies: ["TestSupport"]),
     ]
 )

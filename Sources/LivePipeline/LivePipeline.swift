@@ -1,7 +1,7 @@
 import Capture
 import Dispatch
 import Foundation
-import Network
+import NeuralNetwork
 import Synchronization
 import Tensors
 

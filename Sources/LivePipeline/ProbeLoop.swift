@@ -1,5 +1,5 @@
 import Glibc
-import Network
+import NeuralNetwork
 import Tensors
 
 /// The probe thread's body: the selected unit's backward image on the newest snapshot.

@@ -1,6 +1,6 @@
 import Capture
 import Imaging
-import Network
+import NeuralNetwork
 
 /// A layer the viewer can show: a graph value with a `channels × height × width` output.
 public struct PipelineLayer: Sendable, Equatable {

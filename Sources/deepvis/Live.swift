@@ -3,7 +3,7 @@ import Capture
 import Foundation
 import Imaging
 import LivePipeline
-import Network
+import NeuralNetwork
 import Viewer
 import ViewerCore
 import Visualization

@@ -1,5 +1,5 @@
 import LivePipeline
-import Network
+import NeuralNetwork
 import Tensors
 import ViewerCore
 import Visualization

@@ -2,7 +2,7 @@ import Capture
 import Glibc
 import Imaging
 import LivePipeline
-import Network
+import NeuralNetwork
 import Tensors
 import Testing
 import TestSupport

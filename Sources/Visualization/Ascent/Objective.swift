@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 import Tensors
 
 /// Which layer an objective term reads: a named value (or manifest alias) or the graph's output.
