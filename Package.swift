@@ -17,6 +17,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Thin C shims: each is imported by exactly one Swift target.
@@ -41,8 +44,15 @@ let package = Package(
         .target(name: "LivePipeline", dependencies: ["Capture", "NeuralNetwork", "Visualization"]),
         .target(name: "ViewerCore", dependencies: ["Imaging", "NeuralNetwork"]),
         .target(name: "Viewer", dependencies: ["ViewerCore", "LivePipeline", "Imaging", "CSDL2"]),
+        // The browser front-end: same LivePipeline and ViewerCore state machine as Viewer, over HTTP + WebSocket.
+        .target(name: "WebViewer", dependencies: [
+            "ViewerCore", "LivePipeline", "Imaging", "NeuralNetwork",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], resources: [.copy("Page")]),
         .executableTarget(name: "deepvis", dependencies: [
-            "Tensors", "NeuralNetwork", "ONNXImport", "Imaging", "Visualization", "Capture", "LivePipeline", "Viewer",
+            "Tensors", "NeuralNetwork", "ONNXImport", "Imaging", "Visualization", "Capture", "LivePipeline", "Viewer", "WebViewer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Tensors", "NeuralNetwork", "Imaging", "Capture"], path: "Tests/TestSupport"),
@@ -56,6 +66,11 @@ let package = Package(
         .testTarget(name: "LivePipelineTests", dependencies: ["LivePipeline", "Capture", "NeuralNetwork", "Visualization", "TestSupport"]),
         .testTarget(name: "ViewerCoreTests", dependencies: ["ViewerCore", "TestSupport"]),
         .testTarget(name: "ViewerTests", dependencies: ["Viewer", "ViewerCore", "LivePipeline", "NeuralNetwork", "ONNXImport", "Visualization", "Capture", "TestSupport"]),
+        .testTarget(name: "WebViewerTests", dependencies: [
+            "WebViewer", "ViewerCore", "LivePipeline", "NeuralNetwork", "Capture", "Visualization", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        ]),
         .testTarget(name: "DeepVisCLITests", dependencies: ["TestSupport"]),
     ]
 )

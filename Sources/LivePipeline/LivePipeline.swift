@@ -42,6 +42,8 @@ public final class LivePipeline: Sendable {
     let frames: FrameMailbox<StampedFrame>
     private let snapshots = LatestValue<LayerSnapshot>()
     private let probes = LatestValue<ProbeResult>()
+    /// The newest backward image of every unit probed (main selection and `extraProbes`), pruned to those wanted.
+    private let probesByUnit = Mutex<[UnitSelection: ProbeResult]>([:])
     private let status: LatestValue<SourceStatus>
     private let controlState: Mutex<PipelineControls>
     private let credits = Mutex(0)
@@ -140,7 +142,12 @@ public final class LivePipeline: Sendable {
     }
 
     func publish(_ result: ProbeResult) {
-        probes.publish(result)
+        let controls = controls
+        probesByUnit.withLock { map in
+            map[result.selection] = result
+            map = map.filter { $0.key == controls.selection || controls.extraProbes.contains($0.key) }
+        }
+        if result.selection == controls.selection { probes.publish(result) }
         probeRate.tick()
         uiWake.signal()
     }
@@ -172,6 +179,11 @@ public final class LivePipeline: Sendable {
 
     /// The newest backward image, if any (check its `selection` and `snapshotSequence` before showing it).
     public var latestProbe: ProbeResult? { probes.value }
+
+    /// The newest backward image of `selection` (the main one or one of `extraProbes`), if computed yet.
+    public func latestProbe(for selection: UnitSelection) -> ProbeResult? {
+        probesByUnit.withLock { $0[selection] }
+    }
 
     /// Where the frames come from and what went wrong.
     public var sourceStatus: SourceStatus { status.value! }

@@ -63,6 +63,13 @@ public struct LayerSnapshot: Sendable {
     public var activations: [Float]
     /// Top-5 classes, best first (empty if the graph's output is not a class vector).
     public var top: [ClassScore]
+    /// Outputs of `PipelineControls.watchedLayers` (other than `layerIndex`), C×H×W each, keyed by layer index.
+    public var watchedActivations: [Int: [Float]] = [:]
+
+    /// The output of layer `index` if this snapshot carries it.
+    public func activations(ofLayer index: Int) -> [Float]? {
+        index == layerIndex ? activations : watchedActivations[index]
+    }
 }
 
 /// The backward image of the selected unit, computed by the probe thread.
@@ -77,7 +84,7 @@ public struct ProbeResult: Sendable {
 }
 
 /// Which unit is selected and how its backward image is made.
-public struct UnitSelection: Sendable, Equatable {
+public struct UnitSelection: Sendable, Hashable {
     /// Index into `LivePipeline.layers`.
     public var layerIndex: Int
     public var channel: Int
@@ -103,6 +110,10 @@ public struct PipelineControls: Sendable, Equatable {
     public var probing = true
     /// Index into the configured sources.
     public var sourceIndex = 0
+    /// More layers whose outputs every snapshot carries (other front-ends' views, e.g. browsers).
+    public var watchedLayers: Set<Int> = []
+    /// More units whose backward images the probe computes, each at most once per snapshot, besides `selection`.
+    public var extraProbes: Set<UnitSelection> = []
 
     /// Controls starting on `selection`.
     public init(selection: UnitSelection) { self.selection = selection }

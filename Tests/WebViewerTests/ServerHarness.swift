@@ -1,0 +1,207 @@
+import Foundation
+import Glibc
+import HTTPTypes
+import HummingbirdWSClient
+import LivePipeline
+import Logging
+import NeuralNetwork
+import Synchronization
+import Tensors
+import TestSupport
+import ViewerCore
+import Visualization
+import WebViewer
+
+/// A real server on a loopback port over a real pipeline (tiny seeded network, fake camera), for one test.
+struct ServerHarness {
+    let model: (graph: Graph, info: ModelInfo)
+    let pipeline: LivePipeline
+    let server: WebViewerServer
+    let board: AscentBoard?
+    /// How many times the ascent job started, per unit.
+    let ascentRuns: Mutex<[UnitKey: Int]>
+
+    var layers: [PipelineLayer] { pipeline.layers }
+
+    /// Runs `body` with a started server; everything stops afterwards.
+    static func with(model: (graph: Graph, info: ModelInfo)? = nil, access: AccessPolicy = AccessPolicy(token: nil),
+                     maxClients: Int = 16, ascentIterations: Int? = nil, cameraInterval: Double = 0.02, initialLayer: Int = 1,
+                     _ body: @Sendable (ServerHarness, Int) async throws -> Void) async throws {
+        let model = try model ?? TinyLiveModel.make()
+        let camera = FakeCamera(interval: cameraInterval)
+        let layers = PipelineLayer.list(graph: model.graph, info: model.info)
+        let pipeline = LivePipeline(graph: model.graph, info: model.info, layers: layers,
+                                    sources: [LiveSource(name: "camera fake", reconnects: true) { try camera.open() }],
+                                    controls: PipelineControls(selection: UnitSelection(layerIndex: initialLayer, channel: 0)))
+        let runs = Mutex<[UnitKey: Int]>([:])
+        let board = ascentIterations.map { iterations in
+            AscentBoard { unit, isCancelled, publish in
+                runs.withLock { $0[unit, default: 0] += 1 }
+                optimize(model, layers[unit.layerIndex].name, unit.channel, iterations, isCancelled, publish)
+            }
+        }
+        let server = try WebViewerServer(pipeline: pipeline, configuration: WebServerConfiguration(
+            host: "127.0.0.1", port: 0, maxClients: maxClients, access: access),
+            initialState: ViewerState(layerIndex: initialLayer, selectedUnit: 0), ascent: board, modelName: model.info.name)
+        let harness = ServerHarness(model: model, pipeline: pipeline, server: server, board: board, ascentRuns: runs)
+        pipeline.start()
+        board?.start()
+        defer {
+            board?.stop()
+            pipeline.stop()
+        }
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run(handlesSignals: false) { portSink.yield($0) } }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw HarnessError("server did not start") }
+            try await body(harness, port)
+            group.cancelAll()
+        }
+    }
+
+    /// Real gradient ascent of one unit on the test network, publishing each history entry.
+    static func optimize(_ model: (graph: Graph, info: ModelInfo), _ layer: String, _ channel: Int, _ iterations: Int,
+                         _ isCancelled: @escaping @Sendable () -> Bool, _ publish: @escaping @Sendable (OptimizationProgress) -> Void) {
+        guard let evaluator = try? ObjectiveEvaluator(.unit(layer, channel: channel), session: Session(graph: model.graph),
+                                                      space: PixelSpace(model.info), info: model.info) else { return }
+        let ascent = GradientAscent(evaluator: evaluator, preset: Preset.named("paper-3")!, iterations: iterations, seed: 0,
+                                    historyEvery: 1)
+        var progress = OptimizationProgress(running: true, preset: "paper-3")
+        ascent.shouldStop = isCancelled
+        ascent.onHistory = { entry in
+            progress.history.append(OptimizationStep(step: entry.step, image: entry.image, objective: entry.objective))
+            progress.current = entry.image
+            publish(progress)
+            usleep(20_000)  // slow enough that a test sees it grow
+        }
+        _ = try? ascent.run()
+        progress.running = false
+        publish(progress)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What a test client received: the hello, decoded frame headers and payloads, and any error texts.
+final class Received: Sendable {
+    struct Frame: @unchecked Sendable {
+        var header: [String: Any]
+        var payload: [UInt8]
+        func part(_ key: String) -> [UInt8]? {
+            guard let place = header[key] as? [String: Any], let off = place["off"] as? Int, let len = place["len"] as? Int else { return nil }
+            return Array(payload[off..<(off + len)])
+        }
+    }
+    private let state = Mutex<(hello: String?, frames: [Frame], errors: [String])>((nil, [], []))
+
+    func add(_ message: WebSocketMessage) {
+        switch message {
+        case .text(let text): state.withLock { $0.hello = text }
+        case .binary(let buffer):
+            guard let decoded = FrameMessage.decode(Array(buffer.readableBytesView)) else { return }
+            let frame = Frame(header: decoded.header, payload: Array(decoded.payload))
+            state.withLock {
+                $0.frames.append(frame)
+                $0.errors += (decoded.header["errors"] as? [String]) ?? []
+            }
+        }
+    }
+
+    var hello: [String: Any]? {
+        state.withLock { $0.hello }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+    var frames: [Frame] { state.withLock { $0.frames } }
+    var errors: [String] { state.withLock { $0.errors } }
+    /// The newest `state` header received.
+    var lastState: [String: Any]? { frames.last { $0.header["state"] != nil }?.header["state"] as? [String: Any] }
+
+    /// Waits until `condition` holds (polling), up to `seconds`; true if it did.
+    func wait(_ seconds: Double = 20, until condition: (Received) -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition(self) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return condition(self)
+    }
+}
+
+/// A WebSocket client session: connects, records what arrives, runs `script` with a sender, then closes.
+func withClient(port: Int, query: String = "", headers: HTTPFields = [:],
+                _ script: @escaping @Sendable (Received, @escaping @Sendable (String) async throws -> Void) async throws -> Void) async throws {
+    var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 22)
+    configuration.additionalHeaders = headers
+    let received = Received()
+    try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/ws\(query)", configuration: configuration,
+                                      logger: Logger(label: "test-client")) { inbound, outbound, _ in
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for try await message in inbound.messages(maxSize: 1 << 22) { received.add(message) }
+            }
+            try await script(received) { try await outbound.write(.text($0)) }
+            group.cancelAll()
+        }
+    }
+}
+
+/// Whether a WebSocket handshake to `path` with `headers` succeeds (the server answers 101).
+func handshakeSucceeds(port: Int, path: String = "/ws", headers: HTTPFields = [:]) async -> Bool {
+    var configuration = WebSocketClientConfiguration()
+    configuration.additionalHeaders = headers
+    let opened = Mutex(false)
+    _ = try? await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)\(path)", configuration: configuration,
+                                           logger: Logger(label: "test-client")) { _, outbound, _ in
+        opened.withLock { $0 = true }
+        try await outbound.close(.normalClosure, reason: nil)
+    }
+    return opened.withLock { $0 }
+}
+
+/// A WebSocket client that completes the handshake and then never reads, with a tiny receive buffer: the
+/// slowest possible browser.
+final class StalledClient {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var small: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw HarnessError("connect failed") }
+        let request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = recv(fd, &buffer, 256, 0)  // the 101 response (and perhaps the start of the hello)
+        guard n > 12, String(decoding: buffer[0..<12], as: UTF8.self).contains("101") else {
+            throw HarnessError("handshake refused")
+        }
+    }
+
+    deinit { close(fd) }
+}
+
+/// The test network with one wide layer (48 maps of 96×96), so messages are big enough to fill socket buffers.
+func wideModel() throws -> (graph: Graph, info: ModelInfo) {
+    var rng = SplitMix64(seed: 3)
+    var g = Graph()
+    let x = g.addInput("input", shape: [1, 3, 96, 96])
+    let w = g.addConstant("w", Tensor.random([48, 3, 3, 3], in: -0.5...0.5, using: &rng))
+    let b = g.addConstant("b", Tensor.random([48], in: -0.1...0.1, using: &rng))
+    var h = try g.addNode("conv.conv", Conv(kernel: [3, 3], pads: [1, 1, 1, 1]), inputs: [x, w, b], output: "conv")
+    h = try g.addNode("pool", GlobalAveragePool(), inputs: [h], output: "pool")
+    g.outputs = [try g.addNode("flat", Flatten(), inputs: [h], output: "features")]
+    let info = ModelInfo(name: "wide", inputWidth: 96, inputHeight: 96, mean: [127, 127, 127], std: [64, 64, 64],
+                         labels: [], defaultLayer: "conv", layers: ["conv", "features"])
+    return (g, info)
+}

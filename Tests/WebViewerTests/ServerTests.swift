@@ -1,0 +1,217 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LivePipeline
+import NeuralNetwork
+import Testing
+import TestSupport
+import ViewerCore
+import WebViewer
+
+/// `deepvis serve`'s server over a real loopback socket, driven by real HTTP and WebSocket clients.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ServerTests {
+    @Test func servesThePageAndNothingElse() async throws {
+        try await ServerHarness.with { _, port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                let page = try await client.get("/")
+                #expect(page.status == .ok)
+                #expect(String(buffer: page.body).contains("<script src=\"app.js\">"))
+                #expect(page.headers[.setCookie] == nil)  // no token on loopback
+                #expect(try await client.get("/app.js").status == .ok)
+                #expect(try await client.get("/style.css").headers[.contentType]?.hasPrefix("text/css") == true)
+                for path in ["/../Package.swift", "/Page/index.html", "/%2e%2e/Package.swift", "/etc/passwd", "/index.html",
+                             "/app.js/../../Package.swift"] {
+                    #expect(try await client.get(path).status == .notFound, "\(path)")
+                }
+            }
+        }
+    }
+
+    @Test func tokenIsRequiredOnEveryRequestWhenSet() async throws {
+        let token = AccessPolicy.randomToken()
+        #expect(token.count == 32 && token != AccessPolicy.randomToken())
+        try await ServerHarness.with(access: AccessPolicy(token: token)) { _, port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                #expect(try await client.get("/").status == .unauthorized)
+                #expect(try await client.get("/?token=\(String(token.dropLast()))0").status == .unauthorized)
+                #expect(try await client.get("/app.js").status == .unauthorized)
+                let page = try await client.get("/?token=\(token)")
+                #expect(page.status == .ok)
+                let cookie = try #require(page.headers[.setCookie])
+                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+                let pair = String(cookie.split(separator: ";")[0])
+                #expect(try await client.get("/app.js", headers: [.cookie: pair]).status == .ok)
+                #expect(try await client.get("/app.js", headers: [.cookie: "deepvis_token=nope"]).status == .unauthorized)
+            }
+            #expect(await handshakeSucceeds(port: port) == false)
+            #expect(await handshakeSucceeds(port: port, path: "/ws?token=wrong") == false)
+            #expect(await handshakeSucceeds(port: port, path: "/ws?token=\(token)"))
+            #expect(await handshakeSucceeds(port: port, headers: [.cookie: "deepvis_token=\(token)"]))
+        }
+    }
+
+    @Test func webSocketOriginMustBeThisServer() async throws {
+        try await ServerHarness.with { _, port in
+            #expect(await handshakeSucceeds(port: port, headers: [.origin: "http://evil.example"]) == false)
+            #expect(await handshakeSucceeds(port: port, headers: [.origin: "http://127.0.0.1:\(port + 1)"]) == false)
+            #expect(await handshakeSucceeds(port: port, headers: [.origin: "null"]) == false)
+            #expect(await handshakeSucceeds(port: port, headers: [.origin: "http://127.0.0.1:\(port)"]))
+        }
+    }
+
+    @Test func loopbackHostsNeedNoToken() {
+        #expect(AccessPolicy.forHost("127.0.0.1").token == nil)
+        #expect(AccessPolicy.forHost("localhost").token == nil)
+        #expect(AccessPolicy.forHost("::1").token == nil)
+        #expect(AccessPolicy.forHost("0.0.0.0").token != nil)
+        #expect(AccessPolicy.forHost("192.168.1.5").token != nil)
+        #expect(AccessPolicy.constantTimeEqual("abc", "abc") && !AccessPolicy.constantTimeEqual("abc", "abd"))
+        #expect(!AccessPolicy.constantTimeEqual("abc", "abcd"))
+    }
+
+    /// Frames carry the layer's 8-bit maps of the frame they name (checked against a direct forward pass), and a
+    /// selection changes this browser's state, the pipeline's probe and the backward image it receives.
+    @Test func framesShowTheLayerAndSelectionFollowsTheBrowser() async throws {
+        try await ServerHarness.with { harness, port in
+            try await withClient(port: port) { received, send in
+                #expect(await received.wait { $0.hello != nil && $0.frames.contains { $0.header["layer"] != nil } })
+                let layers = try #require(received.hello?["layers"] as? [[String: Any]])
+                #expect(layers.map { $0["name"] as? String } == ["conv", "conv2", "logits"])
+                let frame = try #require(received.frames.last { $0.header["layer"] != nil && $0.header["frame"] != nil })
+                let meta = try #require(frame.header["layer"] as? [String: Any])
+                let sourceFrame = try #require((frame.header["frame"] as? [String: Any])?["sourceFrame"] as? Int)
+                let layer = harness.layers[1]
+                let session = Session(graph: harness.model.graph)
+                harness.model.info.fill(session.input, from: harness.model.info.networkView(of: FakeCamera.image(sourceFrame)))
+                session.forward()
+                let expected = ActivationMosaic(layer: LayerInfo(name: layer.name, channels: layer.channels, height: layer.height,
+                                                                 width: layer.width),
+                                                values: session.values[layer.valueID].array, perChannel: false)
+                #expect(frame.part("layer") == expected.gray)
+                #expect(meta["columns"] as? Int == expected.atlasColumns && meta["index"] as? Int == 1)
+
+                try await send(#"{"type":"select","layer":"conv","unit":5}"#)
+                #expect(await received.wait { ($0.lastState?["layer"] as? Int) == 0 && ($0.lastState?["unit"] as? Int) == 5 })
+                #expect(harness.pipeline.controls.selection == UnitSelection(layerIndex: 0, channel: 5))
+                #expect(await received.wait { r in
+                    r.frames.contains { f in
+                        let b = f.header["backward"] as? [String: Any]
+                        return b?["layer"] as? Int == 0 && b?["unit"] as? Int == 5
+                    }
+                })
+                try await send(#"{"type":"key","key":"b"}"#)
+                #expect(await received.wait { ($0.lastState?["mode"] as? String) == "deconvnet" })
+                try await send(#"{"type":"key","key":"up"}"#)  // the window's keys: 5 is in row 1 of a 3-column grid
+                #expect(await received.wait { ($0.lastState?["unit"] as? Int) == 2 })
+                #expect(await received.wait { _ in harness.pipeline.controls.selection == UnitSelection(layerIndex: 0, channel: 2, mode: .deconvnet) })
+                #expect(received.errors.isEmpty)
+            }
+        }
+    }
+
+    @Test func badMessagesAnswerOnlyTheirSender() async throws {
+        try await ServerHarness.with { harness, port in
+            try await withClient(port: port) { bystander, _ in
+                #expect(await bystander.wait { $0.frames.count >= 2 })
+                try await withClient(port: port) { received, send in
+                    #expect(await received.wait { $0.frames.count >= 1 })
+                    let bad = [
+                        "not json", "[1,2]", #"{"type":"select","unit":99}"#, #"{"type":"select","unit":-1}"#,
+                        #"{"type":"select","unit":2.5}"#, #"{"type":"layer","layer":"../../etc/passwd"}"#,
+                        #"{"type":"key","key":"q"}"#, #"{"type":"key","key":"F13"}"#, #"{"type":"nonsense"}"#,
+                        #"{"type":"history","position":-3}"#, #"{"type":"select","unit":true}"#,
+                    ]
+                    for text in bad { try await send(text) }
+                    #expect(await received.wait { $0.errors.count >= 8 })
+                    #expect(received.errors.contains { $0.contains("unknown unit 99") })
+                    #expect(received.errors.contains { $0.contains("unknown layer") })
+                    #expect(received.lastState?["layer"] as? Int == 1 && received.lastState?["unit"] as? Int == 0)
+                    #expect(harness.pipeline.controls.selection == UnitSelection(layerIndex: 1, channel: 0))
+                    // Still served after all that.
+                    let before = received.frames.count
+                    #expect(await received.wait { $0.frames.count > before + 2 })
+                }
+                #expect(bystander.errors.isEmpty)
+            }
+        }
+    }
+
+    /// A browser that stops reading gets no queue: its messages wait behind one in-flight write while the other
+    /// browser keeps its frame rate, and the server's memory does not grow with the frames it skips.
+    @Test func aStalledClientSkipsFramesWithoutGrowingMemory() async throws {
+        try await ServerHarness.with(model: try wideModel(), cameraInterval: 0.01, initialLayer: 0) { harness, port in
+            let stalled = try StalledClient(port: port)
+            try await Task.sleep(for: .seconds(2))
+            let rssBefore = residentMegabytes()
+            try await withClient(port: port) { fast, _ in
+                #expect(await fast.wait(30) { $0.frames.filter { $0.header["layer"] != nil }.count >= 40 })
+            }
+            let rssAfter = residentMegabytes()
+            let perClient = harness.server.clientStatistics
+            let slow = try #require(perClient.values.first)
+            let forwarded = harness.pipeline.statistics.forwardPasses
+            #expect(perClient.count == 1)
+            #expect(slow.skippedFrames > 20, "stalled client: \(slow), forward passes \(forwarded)")
+            #expect(slow.framesSent < forwarded / 2)
+            // A queue would hold every skipped frame (≥ 20 × 100 KiB here); allow noise well below that.
+            #expect(rssAfter - rssBefore < 64, "RSS \(rssBefore) → \(rssAfter) MB")
+            #expect(harness.server.statistics.largestMessage < 512 * 1024)
+            withExtendedLifetime(stalled) {}
+        }
+    }
+
+    @Test func sixteenClientsAtOnceAndNoMore() async throws {
+        try await ServerHarness.with(maxClients: 16) { harness, port in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        let count = Mutex(0)
+                        try await withClient(port: port) { received, _ in
+                            _ = await received.wait(40) { $0.frames.filter { $0.header["layer"] != nil }.count >= 10 }
+                            count.withLock { $0 = received.frames.filter { $0.header["layer"] != nil }.count }
+                            // Hold the connection until all sixteen are in, then the 17th must be refused.
+                            _ = await received.wait(40) { _ in harness.server.clientCount >= 16 }
+                            if count.withLock({ $0 }) >= 10, harness.server.clientCount >= 16 {
+                                let refused = await handshakeSucceeds(port: port) == false
+                                count.withLock { $0 = refused ? $0 : -1 }
+                            }
+                            try await Task.sleep(for: .milliseconds(500))
+                        }
+                        return count.withLock { $0 }
+                    }
+                }
+                var counts: [Int] = []
+                for try await c in group { counts.append(c) }
+                #expect(counts.count == 16)
+                #expect(counts.allSatisfy { $0 >= 10 }, "layer frames per client: \(counts)")
+            }
+            #expect(await Received().wait(10) { _ in harness.server.clientCount == 0 })
+        }
+    }
+
+    /// Two browsers on the same unit share one optimization; the images arrive as they are made.
+    @Test func ascentOfAUnitIsComputedOnceForAllBrowsers() async throws {
+        try await ServerHarness.with(ascentIterations: 12) { harness, port in
+            try await withClient(port: port) { first, sendFirst in
+                try await withClient(port: port) { second, sendSecond in
+                    try await sendFirst(#"{"type":"select","unit":3}"#)
+                    try await sendSecond(#"{"type":"select","unit":3}"#)
+                    for r in [first, second] {
+                        #expect(await r.wait(60) { r in
+                            r.frames.contains { ($0.header["ascent"] as? [String: Any])?["running"] as? Bool == false
+                                && ($0.header["ascent"] as? [String: Any])?["unit"] as? Int == 3 }
+                        })
+                    }
+                    let entries = second.frames.compactMap { ($0.header["ascent"] as? [String: Any])?["history"] as? [[String: Any]] }
+                        .flatMap { $0 }
+                    #expect(Set(entries.compactMap { $0["step"] as? Int }).count >= 10)
+                    #expect(harness.ascentRuns.withLock { $0[UnitKey(layerIndex: 1, channel: 3)] } == 1)
+                    // The slider: position 2 of the history is a state change of this browser only.
+                    try await sendSecond(#"{"type":"history","position":2}"#)
+                    #expect(await second.wait { $0.lastState?["history"] as? Int == 2 })
+                    #expect(first.lastState?["history"] is NSNull)
+                }
+            }
+        }
+    }
+}
