@@ -53,13 +53,21 @@ final class ProbeLoop: @unchecked Sendable {
         session.forward(upTo: layer.valueID)
         let controls = pipeline.controls
         guard controls.selection == selection || controls.extraProbes.contains(selection), !pipeline.isStopping else { return }
-        // A 1×1 map (logits, pooled features) has no spatial weighting to apply: seed the unit itself.
-        let seed: Seed = layer.height * layer.width == 1
-            ? .unit(channel: selection.channel, y: 0, x: 0) : .channelActivations(selection.channel)
-        guard let gradient = try? session.backward(from: layer.valueID, seed: seed, mode: selection.mode) else { return }
-        let shape = gradient.shape
-        let result = ProbeResult(snapshotSequence: snapshot.sequence, selection: selection, values: gradient.array,
+        // The same objective as the ascent's (Objective.forUnit): the centre unit (the unit itself on a 1×1 map
+        // such as logits) or the channel's spatial mean.
+        let seed: Seed = selection.objective == .channelMean && layer.height * layer.width > 1
+            ? .channel(selection.channel, mean: true)
+            : .unit(channel: selection.channel, y: layer.height / 2, x: layer.width / 2)
+        let result: ProbeResult
+        do {
+            let gradient = try session.backward(from: layer.valueID, seed: seed, mode: selection.mode)
+            let shape = gradient.shape
+            result = ProbeResult(snapshotSequence: snapshot.sequence, selection: selection, values: gradient.array,
                                  width: shape.count == 4 ? shape[3] : 0, height: shape.count == 4 ? shape[2] : 0)
+        } catch {
+            result = ProbeResult(snapshotSequence: snapshot.sequence, selection: selection, values: [], width: 0, height: 0,
+                                 error: "backward image of \(layer.name):\(selection.channel): \(error)")
+        }
         pipeline.publish(result)
     }
 }

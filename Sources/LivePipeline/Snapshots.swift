@@ -77,10 +77,20 @@ public struct ProbeResult: Sendable {
     /// The snapshot whose input it was computed on.
     public var snapshotSequence: Int
     public var selection: UnitSelection
-    /// d(unit)/d(input), [3, H, W] planar.
+    /// d(unit)/d(input), [3, H, W] planar; empty when `error` is set.
     public var values: [Float]
     public var width: Int
     public var height: Int
+    /// Why the backward pass failed, in plain words; nil when it worked.
+    public var error: String? = nil
+}
+
+/// What the probe and the ascent maximize for the selected channel (the same thing for both).
+public enum UnitObjective: String, Sendable, Equatable, CaseIterable {
+    /// The channel's centre unit, as the paper optimizes (on a 1×1 map such as logits: the unit itself).
+    case centreUnit = "centre unit"
+    /// The channel's mean over space.
+    case channelMean = "channel mean"
 }
 
 /// Which unit is selected and how its backward image is made.
@@ -89,12 +99,20 @@ public struct UnitSelection: Sendable, Hashable {
     public var layerIndex: Int
     public var channel: Int
     public var mode: BackwardMode
+    /// What the probe's backward image and the ascent maximize.
+    public var objective: UnitObjective
 
-    /// Channel `channel` of layer `layerIndex`, backward with `mode`.
-    public init(layerIndex: Int, channel: Int, mode: BackwardMode = .gradient) {
+    /// Channel `channel` of layer `layerIndex`, backward with `mode`, maximizing `objective`.
+    public init(layerIndex: Int, channel: Int, mode: BackwardMode = .gradient, objective: UnitObjective = .centreUnit) {
         self.layerIndex = layerIndex
         self.channel = channel
         self.mode = mode
+        self.objective = objective
+    }
+
+    /// Same layer, channel and objective (the backward mode does not change what the ascent optimizes).
+    public func sameUnit(as other: UnitSelection) -> Bool {
+        layerIndex == other.layerIndex && channel == other.channel && objective == other.objective
     }
 }
 
@@ -114,6 +132,8 @@ public struct PipelineControls: Sendable, Equatable {
     public var watchedLayers: Set<Int> = []
     /// More units whose backward images the probe computes, each at most once per snapshot, besides `selection`.
     public var extraProbes: Set<UnitSelection> = []
+    /// Gradient ascent of the selected unit (nil: off); any change restarts the run.
+    public var ascent: AscentSettings?
 
     /// Controls starting on `selection`.
     public init(selection: UnitSelection) { self.selection = selection }

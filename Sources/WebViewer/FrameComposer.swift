@@ -8,17 +8,15 @@ import ViewerCore
 final class FrameComposer: Sendable {
     let pipeline: LivePipeline
     let layers: [LayerInfo]
-    let ascent: AscentBoard?
     private let jpegs = EncodingCache<[UInt8]>(capacity: 512)
     private let tiles = EncodingCache<LayerTiles>(capacity: 16)
     /// History images sent per message at most (the rest follow in the next ones), bounding message size.
     static let historyPerMessage = 4
     static let jpegQuality = 85
 
-    init(pipeline: LivePipeline, layers: [LayerInfo], ascent: AscentBoard?) {
+    init(pipeline: LivePipeline, layers: [LayerInfo]) {
         self.pipeline = pipeline
         self.layers = layers
-        self.ascent = ascent
     }
 
     /// The message for `session` now, or nil if it has nothing new.
@@ -113,8 +111,7 @@ final class FrameComposer: Sendable {
     }
 
     private func addBackward(_ view: ViewerState, _ s: inout WebSession.Mutable, _ message: inout FrameMessage) -> Bool {
-        let selection = UnitSelection(layerIndex: view.layerIndex, channel: view.selectedUnit,
-                                      mode: .init(rawValue: view.backwardMode.rawValue) ?? .gradient)
+        let selection = UnitSelection(layerIndex: view.layerIndex, channel: view.selectedUnit, mode: view.backwardMode)
         guard !view.paused, let probe = pipeline.latestProbe(for: selection) ?? pipeline.latestProbe,
               probe.selection == selection, probe.width > 0 else { return false }
         let key = "bw:\(probe.snapshotSequence):\(selection.layerIndex):\(selection.channel):\(selection.mode):\(view.rendering)"
@@ -133,42 +130,77 @@ final class FrameComposer: Sendable {
         return true
     }
 
+    /// The gradient ascent of this browser's unit, from the pipeline's ascent worker (one run at a time, on the unit of
+    /// the browser that acted last; every browser on that unit reads the same run). Sends only what is new: history
+    /// images (a few per message), objective values, the current image, and the run's figures when they change.
     private func addAscent(_ view: ViewerState, _ s: inout WebSession.Mutable, _ message: inout FrameMessage) -> Bool {
-        guard let ascent else { return false }
         let unit = UnitKey(layerIndex: view.layerIndex, channel: view.selectedUnit)
-        guard let progress = ascent.progress(for: unit) else { return false }
-        var json: [String: Any] = ["layer": unit.layerIndex, "unit": unit.channel, "running": progress.running,
-                                   "preset": progress.preset, "count": progress.history.count]
-        if s.sent.ascentUnit != unit || progress.history.count < s.sent.ascentHistory {
+        let mine = UnitSelection(layerIndex: unit.layerIndex, channel: unit.channel, mode: view.backwardMode)
+        guard let settings = pipeline.controls.ascent else { return false }
+        guard let a = pipeline.latestAscent, a.selection.sameUnit(as: mine), a.settings == settings else {
+            // Another browser's unit is being optimized (or nothing yet): say so once.
+            let busy = pipeline.latestAscent.map { [$0.selection.layerIndex, $0.selection.channel] } ?? []
+            let key = "waiting:\(unit):\(busy)"
+            guard key != s.sent.ascentInfoKey else { return false }
+            s.sent.ascentInfoKey = key
+            s.sent.ascentUnit = nil
+            message.header["ascent"] = ["layer": unit.layerIndex, "unit": unit.channel, "waiting": true, "busyWith": busy,
+                                        "reset": true, "count": 0] as [String: Any]
+            return true
+        }
+        var json: [String: Any] = ["layer": unit.layerIndex, "unit": unit.channel, "count": a.history.count]
+        if s.sent.ascentUnit != unit || a.history.count < s.sent.ascentHistory || a.curve.count < s.sent.ascentCurve {
             s.sent.ascentUnit = unit
             s.sent.ascentHistory = 0
+            s.sent.ascentCurve = 0
             s.sent.ascentCurrentKey = ""
+            s.sent.ascentInfoKey = ""
             json["reset"] = true
         }
         var news = json["reset"] != nil
-        let tag = "\(unit.layerIndex):\(unit.channel)"
+        let infoKey = "\(a.phase):\(a.step):\(a.error ?? "")"
+        if infoKey != s.sent.ascentInfoKey {
+            json["running"] = a.phase == .running
+            json["phase"] = a.phase.rawValue
+            json["preset"] = a.settings.preset.name
+            json["step"] = a.step
+            json["iterations"] = a.settings.iterations
+            json["target"] = a.selection.objective.rawValue
+            json["secondsRemaining"] = a.secondsRemaining ?? NSNull()
+            json["error"] = a.error ?? NSNull()
+            s.sent.ascentInfoKey = infoKey
+            news = true
+        }
+        if a.curve.count > s.sent.ascentCurve {
+            let end = min(a.curve.count, s.sent.ascentCurve + 500)
+            json["curveFrom"] = s.sent.ascentCurve
+            json["curve"] = a.curve[s.sent.ascentCurve..<end].map { Double($0) }
+            s.sent.ascentCurve = end
+            news = true
+        }
+        let tag = "\(unit.layerIndex):\(unit.channel):\(a.settings.seed):\(a.settings.preset.name):\(a.settings.iterations)"
         var entries: [[String: Any]] = []
         let first = s.sent.ascentHistory
-        for i in first..<min(progress.history.count, first + Self.historyPerMessage) {
-            let step = progress.history[i]
-            let jpeg = jpegs.value("hist:\(tag):\(step.step):\(step.objective)") {
-                (try? JPEGEncoder.encode(step.image, quality: Self.jpegQuality)) ?? []
+        for i in first..<min(a.history.count, first + Self.historyPerMessage) {
+            let entry = a.history[i]
+            let jpeg = jpegs.value("hist:\(tag):\(entry.step)") {
+                (try? JPEGEncoder.encode(entry.image, quality: Self.jpegQuality)) ?? []
             }
-            var entry: [String: Any] = message.attach(jpeg)
-            entry["i"] = i
-            entry["step"] = step.step
-            entry["objective"] = Double(step.objective)
-            entries.append(entry)
+            var json: [String: Any] = message.attach(jpeg)
+            json["i"] = i
+            json["step"] = entry.step
+            json["objective"] = Double(entry.objective)
+            entries.append(json)
         }
         if !entries.isEmpty {
             json["history"] = entries
             s.sent.ascentHistory = first + entries.count
             news = true
         }
-        let currentKey = "\(progress.running):\(progress.history.last?.step ?? -1):\(progress.current?.pixels.count ?? 0)"
-        if currentKey != s.sent.ascentCurrentKey, let current = progress.current {
+        let currentKey = "\(a.phase):\(a.history.count)"
+        if currentKey != s.sent.ascentCurrentKey, let image = a.image {
             let jpeg = jpegs.value("cur:\(tag):\(currentKey)") {
-                (try? JPEGEncoder.encode(current, quality: Self.jpegQuality)) ?? []
+                (try? JPEGEncoder.encode(image, quality: Self.jpegQuality)) ?? []
             }
             json["current"] = message.attach(jpeg)
             s.sent.ascentCurrentKey = currentKey
@@ -194,7 +226,7 @@ final class FrameComposer: Sendable {
             "source": source.source, "message": source.message, "captureFPS": statistics.captureFPS,
             "forwardFPS": statistics.forwardFPS, "probeFPS": statistics.probeFPS, "dropped": statistics.droppedFrames,
             "forwardMs": statistics.forwardMilliseconds, "latencyMs": statistics.publishLatencyP50, "clients": clients,
-            "skipped": skipped, "ascentRunning": ascent?.running.map { [$0.layerIndex, $0.channel] } ?? [],
+            "skipped": skipped,
         ]
     }
 }

@@ -2,6 +2,12 @@ import LivePipeline
 import Synchronization
 import ViewerCore
 
+/// A unit of a layer, whatever backward mode a viewer uses.
+struct UnitKey: Sendable, Hashable {
+    var layerIndex: Int
+    var channel: Int
+}
+
 /// What the server has already sent one browser, so each message carries only what changed.
 struct SentMarks: Sendable {
     var snapshotSequence = 0
@@ -10,7 +16,9 @@ struct SentMarks: Sendable {
     var backwardKey = ""
     var ascentUnit: UnitKey?
     var ascentHistory = 0
+    var ascentCurve = 0
     var ascentCurrentKey = ""
+    var ascentInfoKey = ""
     var stateKey = ""
     var statusTime: UInt64 = 0
 }
@@ -64,7 +72,6 @@ final class WebSession: Sendable {
     /// The unit this browser shows, with its backward mode, for the probe.
     var selection: UnitSelection {
         let view = state.withLock { $0.view }
-        return UnitSelection(layerIndex: view.layerIndex, channel: view.selectedUnit,
-                             mode: .init(rawValue: view.backwardMode.rawValue) ?? .gradient)
+        return UnitSelection(layerIndex: view.layerIndex, channel: view.selectedUnit, mode: view.backwardMode)
     }
 }

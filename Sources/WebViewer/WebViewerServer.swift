@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import LivePipeline
+import NeuralNetwork
 import Synchronization
 import ViewerCore
 
@@ -35,8 +36,8 @@ public struct WebStatistics: Sendable, Equatable {
 
 /// The browser front-end (DESIGN §8): the page's assets over HTTP, and one WebSocket per browser carrying that
 /// browser's frames out and its commands in. Every browser is one `ViewerState`; all share one `LivePipeline`
-/// (whose main selection follows the browser that acted last, the others' units probed as extras) and one
-/// `AscentBoard`.
+/// (whose main selection — and so its gradient ascent — follows the browser that acted last; the others' units are
+/// probed as extras).
 public final class WebViewerServer: Sendable {
     public let pipeline: LivePipeline
     public let configuration: WebServerConfiguration
@@ -44,21 +45,19 @@ public final class WebViewerServer: Sendable {
     let composer: FrameComposer
     let assets: PageAssets
     private let initialState: ViewerState
-    private let ascent: AscentBoard?
     private let modelName: String
     private let sessions = Mutex<(byID: [Int: WebSession], nextID: Int, clock: Int)>(([:], 1, 0))
     private let totals = Mutex(WebStatistics())
 
     /// A server over a started `pipeline`; each new browser starts from `initialState`.
     public init(pipeline: LivePipeline, configuration: WebServerConfiguration, initialState: ViewerState,
-                ascent: AscentBoard? = nil, modelName: String = "") throws {
+                modelName: String = "") throws {
         self.pipeline = pipeline
         self.configuration = configuration
         self.initialState = initialState
-        self.ascent = ascent
         self.modelName = modelName
         layers = pipeline.layers.map { LayerInfo(name: $0.name, channels: $0.channels, height: $0.height, width: $0.width) }
-        composer = FrameComposer(pipeline: pipeline, layers: layers, ascent: ascent)
+        composer = FrameComposer(pipeline: pipeline, layers: layers)
         assets = try PageAssets.load()
     }
 
@@ -188,9 +187,8 @@ public final class WebViewerServer: Sendable {
             for command in commands {
                 if command == .cycleSource { pipeline.cycleSource() }
                 session.state.withLock { s in
-                    let unit = UnitKey(layerIndex: s.view.layerIndex, channel: s.view.selectedUnit)
                     let context = ViewerContext(layers: layers, columns: LayerTiles.columns(layers[s.view.layerIndex].channels),
-                                                historyCount: ascent?.progress(for: unit)?.history.count ?? 0)
+                                                historyCount: historyCount(of: s.view))
                     s.view.apply(command, in: context)
                     s.lastAction = clock
                 }
@@ -202,23 +200,27 @@ public final class WebViewerServer: Sendable {
         session.poke()
     }
 
-    /// Points the pipeline and the ascent board at what the browsers show: the latest actor's unit is the main
+    /// History entries of the ascent `view`'s unit has (0 unless the pipeline's ascent is on that unit).
+    private func historyCount(of view: ViewerState) -> Int {
+        guard let a = pipeline.latestAscent, a.selection.layerIndex == view.layerIndex, a.selection.channel == view.selectedUnit
+        else { return 0 }
+        return a.history.count
+    }
+
+    /// Points the pipeline at what the browsers show: the latest actor's unit is the main
     /// selection, every other browser's unit an extra probe, every browser's layer a watched layer.
     private func followBrowsers() {
         let views = sessions.withLock { s in s.byID.values.map { $0.state.withLock { ($0.lastAction, $0.view) } } }
             .sorted { $0.0 > $1.0 }.map(\.1)
-        let selections = views.map {
-            UnitSelection(layerIndex: $0.layerIndex, channel: $0.selectedUnit, mode: .init(rawValue: $0.backwardMode.rawValue) ?? .gradient)
-        }
+        let selections = views.map { UnitSelection(layerIndex: $0.layerIndex, channel: $0.selectedUnit, mode: $0.backwardMode) }
         pipeline.update { c in
             if let first = selections.first { c.selection = first }
             c.extraProbes = Set(selections.dropFirst())
             c.watchedLayers = Set(views.map(\.layerIndex))
         }
-        ascent?.want(views.map { UnitKey(layerIndex: $0.layerIndex, channel: $0.selectedUnit) })
     }
 
-    /// Wakes every browser's sender when the pipeline or the ascent board publishes (polled every 10 ms: cheaper
+    /// Wakes every browser's sender when the pipeline publishes (polled every 10 ms: cheaper
     /// than a thread per browser, and a browser that is still writing just collapses the wake-ups).
     private func pump() async {
         var last = -1
@@ -226,7 +228,7 @@ public final class WebViewerServer: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
             ticks += 1
-            let version = pipeline.publishVersion &+ (ascent?.version ?? 0)
+            let version = pipeline.publishVersion
             guard version != last || ticks % 50 == 0 else { continue }
             last = version
             for session in sessions.withLock({ Array($0.byID.values) }) { session.poke() }

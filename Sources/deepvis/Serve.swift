@@ -28,7 +28,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Address to listen on (anything but loopback requires the printed token).") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port).") var port = 8080
     @Option(help: "Browsers served at once.") var maxClients = 16
-    @Option(help: "Gradient-ascent preset for selected units (see `deepvis optimize --list-presets`).") var ascent = "paper-3"
+    @Option(help: "Gradient-ascent preset for selected units (see `deepvis optimize --list-presets`).")
+    var ascent = Preset.defaultName
     @Option(help: "Gradient-ascent steps per unit.") var ascentIterations = 300
     @Flag(help: "Don't run gradient ascent (saves CPU for the forward pass).") var noAscent = false
     @Option(help: "Stop after this many seconds (benchmarks, tests).") var seconds: Double?
@@ -64,23 +65,21 @@ struct Serve: ParsableCommand {
         }
         var configuration = LivePipeline.Configuration()
         configuration.computeThreads = modelOptions.threadCount ?? 1
+        var controls = PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: 0))
+        // One ascent run at a time, on the unit of the browser that acted last; shared by every browser on that unit.
+        controls.ascent = noAscent ? nil : AscentSettings(preset: Preset.named(ascent)!, iterations: ascentIterations)
         let pipeline = LivePipeline(graph: model.graph, info: model.info, layers: layers, sources: sources,
-                                    controls: PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: 0)),
-                                    configuration: configuration)
-        let board = noAscent ? nil : ServeAscent.board(graph: model.graph, info: model.info, layers: layers,
-                                                       preset: Preset.named(ascent)!, iterations: ascentIterations)
+                                    controls: controls, configuration: configuration)
         let server: WebViewerServer
         do {
             server = try WebViewerServer(pipeline: pipeline, configuration: WebServerConfiguration(host: host, port: port, maxClients: maxClients),
                                          initialState: ViewerState(layerIndex: layerIndex, selectedUnit: 0),
-                                         ascent: board, modelName: model.info.name)
+                                         modelName: model.info.name)
         } catch {
             fail("\(error)")
         }
         pipeline.start()
-        board?.start()
         let failure = serveBlocking(server)
-        board?.stop()
         pipeline.stop()
         report(server, pipeline)
         if let failure { fail("cannot serve on \(host):\(port): \(failure)") }

@@ -17,9 +17,6 @@ struct ServerHarness {
     let model: (graph: Graph, info: ModelInfo)
     let pipeline: LivePipeline
     let server: WebViewerServer
-    let board: AscentBoard?
-    /// How many times the ascent job started, per unit.
-    let ascentRuns: Mutex<[UnitKey: Int]>
 
     var layers: [PipelineLayer] { pipeline.layers }
 
@@ -30,26 +27,17 @@ struct ServerHarness {
         let model = try model ?? TinyLiveModel.make()
         let camera = FakeCamera(interval: cameraInterval)
         let layers = PipelineLayer.list(graph: model.graph, info: model.info)
+        var controls = PipelineControls(selection: UnitSelection(layerIndex: initialLayer, channel: 0))
+        controls.ascent = ascentIterations.map { AscentSettings(preset: Preset.named("paper-3")!, iterations: $0) }
         let pipeline = LivePipeline(graph: model.graph, info: model.info, layers: layers,
                                     sources: [LiveSource(name: "camera fake", reconnects: true) { try camera.open() }],
-                                    controls: PipelineControls(selection: UnitSelection(layerIndex: initialLayer, channel: 0)))
-        let runs = Mutex<[UnitKey: Int]>([:])
-        let board = ascentIterations.map { iterations in
-            AscentBoard { unit, isCancelled, publish in
-                runs.withLock { $0[unit, default: 0] += 1 }
-                optimize(model, layers[unit.layerIndex].name, unit.channel, iterations, isCancelled, publish)
-            }
-        }
+                                    controls: controls)
         let server = try WebViewerServer(pipeline: pipeline, configuration: WebServerConfiguration(
             host: "127.0.0.1", port: 0, maxClients: maxClients, access: access),
-            initialState: ViewerState(layerIndex: initialLayer, selectedUnit: 0), ascent: board, modelName: model.info.name)
-        let harness = ServerHarness(model: model, pipeline: pipeline, server: server, board: board, ascentRuns: runs)
+            initialState: ViewerState(layerIndex: initialLayer, selectedUnit: 0), modelName: model.info.name)
+        let harness = ServerHarness(model: model, pipeline: pipeline, server: server)
         pipeline.start()
-        board?.start()
-        defer {
-            board?.stop()
-            pipeline.stop()
-        }
+        defer { pipeline.stop() }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(handlesSignals: false) { portSink.yield($0) } }
@@ -60,25 +48,6 @@ struct ServerHarness {
         }
     }
 
-    /// Real gradient ascent of one unit on the test network, publishing each history entry.
-    static func optimize(_ model: (graph: Graph, info: ModelInfo), _ layer: String, _ channel: Int, _ iterations: Int,
-                         _ isCancelled: @escaping @Sendable () -> Bool, _ publish: @escaping @Sendable (OptimizationProgress) -> Void) {
-        guard let evaluator = try? ObjectiveEvaluator(.unit(layer, channel: channel), session: Session(graph: model.graph),
-                                                      space: PixelSpace(model.info), info: model.info) else { return }
-        let ascent = GradientAscent(evaluator: evaluator, preset: Preset.named("paper-3")!, iterations: iterations, seed: 0,
-                                    historyEvery: 1)
-        var progress = OptimizationProgress(running: true, preset: "paper-3")
-        ascent.shouldStop = isCancelled
-        ascent.onHistory = { entry in
-            progress.history.append(OptimizationStep(step: entry.step, image: entry.image, objective: entry.objective))
-            progress.current = entry.image
-            publish(progress)
-            usleep(20_000)  // slow enough that a test sees it grow
-        }
-        _ = try? ascent.run()
-        progress.running = false
-        publish(progress)
-    }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 const view = {
   layers: [], state: null, tiles: null, history: [], ascentCount: 0, ascentCurrent: null, ascentRunning: false,
   layerFrames: 0, inputFrames: 0, keys: [], refusedKeys: [], modes: [], renderings: ["raw", "gray", "norm", "normblur"],
-  urls: {}, connected: false, errors: [],
+  urls: {}, connected: false, errors: [], curve: [], ascentInfo: {}, ascentWaiting: false, ascentBusyWith: [],
 };
 window.deepvis = view; // read by the end-to-end tests
 
@@ -121,18 +121,25 @@ function onFrame(buffer) {
 
 function onAscent(a, part) {
   if (a.reset) {
-    for (const h of view.history) URL.revokeObjectURL(h.url);
+    for (const h of view.history) if (h) URL.revokeObjectURL(h.url);
     view.history = [];
+    view.curve = [];
     view.ascentCurrent = null;
+    view.ascentInfo = {};
   }
+  view.ascentUnit = [a.layer, a.unit];
+  view.ascentWaiting = !!a.waiting;
+  view.ascentBusyWith = a.busyWith || [];
   for (const h of a.history || []) {
     view.history[h.i] = { step: h.step, objective: h.objective, url: URL.createObjectURL(new Blob([part(h)], { type: "image/jpeg" })) };
   }
+  if (a.curve) view.curve.splice(a.curveFrom, a.curve.length, ...a.curve);
   if (a.current) view.ascentCurrent = blobURL("ascent", part(a.current), "image/jpeg");
   view.ascentCount = a.count;
-  view.ascentRunning = a.running;
-  view.ascentPreset = a.preset;
-  view.ascentUnit = [a.layer, a.unit];
+  if (a.phase !== undefined) {
+    view.ascentInfo = { phase: a.phase, running: a.running, preset: a.preset, step: a.step, iterations: a.iterations,
+                        target: a.target, secondsRemaining: a.secondsRemaining, error: a.error };
+  }
 }
 
 function showErrors(errors) {
@@ -243,8 +250,8 @@ function drawZoom() {
 }
 
 function drawAscent() {
-  const s = view.state, img = $("ascent"), slider = $("slider");
-  const mine = view.ascentUnit && view.ascentUnit[0] === s.layer && view.ascentUnit[1] === s.unit;
+  const s = view.state, img = $("ascent"), slider = $("slider"), info = view.ascentInfo;
+  const mine = view.ascentUnit && view.ascentUnit[0] === s.layer && view.ascentUnit[1] === s.unit && !view.ascentWaiting;
   const history = mine ? view.history.filter(Boolean) : [];
   slider.max = String(history.length);
   const position = s.history === null || s.history === undefined || s.history >= history.length ? null : s.history;
@@ -252,7 +259,9 @@ function drawAscent() {
   let label = "live";
   if (!mine) {
     img.removeAttribute("src");
-    $("ascentCaption").textContent = "waiting for the optimizer";
+    const busy = view.ascentBusyWith;
+    $("ascentCaption").textContent = busy.length === 2 && view.layers[busy[0]]
+      ? `optimizer busy with ${view.layers[busy[0]].name} unit ${busy[1]} (another browser)` : "waiting for the optimizer";
     $("ascentState").textContent = "";
   } else if (position !== null && history[position]) {
     const h = history[position];
@@ -260,36 +269,39 @@ function drawAscent() {
     label = `step ${h.step} · objective ${h.objective.toFixed(3)} (history ${position + 1}/${history.length})`;
   } else if (view.ascentCurrent) {
     if (img.src !== view.ascentCurrent) img.src = view.ascentCurrent;
-    const last = history[history.length - 1];
-    label = last ? `live · step ${last.step} · objective ${last.objective.toFixed(3)}` : "live";
+    const last = view.curve.length ? view.curve[view.curve.length - 1] : null;
+    label = last === null ? "live" : `live · step ${info.step} · objective ${last.toFixed(3)}`;
   }
   if (mine) {
-    $("ascentCaption").textContent = view.ascentRunning ? "optimizing…" : "finished";
-    $("ascentState").textContent = `(${view.ascentPreset || ""}${view.ascentRunning ? ", running" : ""})`;
+    let caption = info.phase === "running" ? `optimizing… step ${info.step}/${info.iterations}` : (info.phase || "");
+    if (info.phase === "running" && info.secondsRemaining) caption += ` · ${info.secondsRemaining.toFixed(0)} s left`;
+    if (info.error) caption = "failed: " + info.error;
+    $("ascentCaption").textContent = caption;
+    $("ascentState").textContent = `(${info.preset || ""}, ${info.target || ""})`;
   }
   $("sliderLabel").textContent = label;
   view.sliderLabel = label;
-  drawCurve(history, position);
+  drawCurve(mine ? view.curve : [], position === null ? null : history[position]);
 }
 
-function drawCurve(history, position) {
+// The objective at every step, with the step the slider shows marked.
+function drawCurve(curve, marked) {
   const canvas = $("curve"), ctx = canvas.getContext("2d");
   ctx.fillStyle = "#000";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  if (history.length < 2) return;
-  const ys = history.map((h) => h.objective), xs = history.map((h) => h.step);
-  const lo = Math.min(...ys), hi = Math.max(...ys), last = xs[xs.length - 1] || 1;
+  if (curve.length < 2) return;
+  const lo = Math.min(...curve), hi = Math.max(...curve), last = Math.max(curve.length - 1, 1);
   const px = (x) => 8 + (canvas.width - 16) * x / last;
   const py = (y) => canvas.height - 10 - (canvas.height - 20) * (hi > lo ? (y - lo) / (hi - lo) : 0.5);
   ctx.strokeStyle = "#6fb3ff";
   ctx.lineWidth = 1.5;
   ctx.beginPath();
-  history.forEach((h, i) => (i ? ctx.lineTo(px(h.step), py(h.objective)) : ctx.moveTo(px(h.step), py(h.objective))));
+  curve.forEach((y, i) => (i ? ctx.lineTo(px(i), py(y)) : ctx.moveTo(px(i), py(y))));
   ctx.stroke();
-  const at = history[position === null ? history.length - 1 : position];
+  const at = marked ? { x: marked.step, y: marked.objective } : { x: curve.length - 1, y: curve[curve.length - 1] };
   ctx.fillStyle = "#ffd23f";
   ctx.beginPath();
-  ctx.arc(px(at.step), py(at.objective), 3.5, 0, 2 * Math.PI);
+  ctx.arc(px(Math.min(at.x, last)), py(at.y), 3.5, 0, 2 * Math.PI);
   ctx.fill();
   ctx.fillStyle = "#9aa3ad";
   ctx.fillText(`${hi.toFixed(2)}`, 4, 12);
