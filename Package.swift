@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Thin C shims: each is imported by exactly one Swift target.
@@ -50,6 +51,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Page")]),
         .executableTarget(name: "deepvis", dependencies: [
             "Tensors", "NeuralNetwork", "ONNXImport", "Imaging", "Visualization", "Capture", "LivePipeline", "Viewer", "WebViewer",
@@ -68,8 +70,6 @@ let package = Package(
         .testTarget(name: "ViewerTests", dependencies: ["Viewer", "ViewerCore", "LivePipeline", "NeuralNetwork", "ONNXImport", "Visualization", "Capture", "TestSupport"]),
         .testTarget(name: "WebViewerTests", dependencies: [
             "WebViewer", "ViewerCore", "LivePipeline", "NeuralNetwork", "Capture", "Visualization", "TestSupport",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ]),
         .testTarget(name: "DeepVisCLITests", dependencies: ["TestSupport"]),
     ]

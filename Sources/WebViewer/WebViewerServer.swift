@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import LivePipeline
+import Logging
 import NeuralNetwork
 import Synchronization
 import ViewerCore
@@ -87,13 +88,22 @@ public final class WebViewerServer: Sendable {
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: WebSocketServerConfiguration(maxFrameSize: 1 << 16))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) })
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: Self.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService(gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : []) }
             group.addTask { [self] in await pump() }
             try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Hummingbird's own log: only what needs attention (its info lines and the errors it logs when a run is
+    /// cancelled rather than shut down by signal would otherwise mix with the command's output).
+    private static var logger: Logger {
+        var logger = Logger(label: "deepvis-serve")
+        logger.logLevel = .critical
+        return logger
     }
 
     /// Browsers connected now.
@@ -158,7 +168,8 @@ public final class WebViewerServer: Sendable {
         let session = sessions.withLock { s -> WebSession? in
             guard s.byID.count < configuration.maxClients else { return nil }
             s.clock += 1
-            let session = WebSession(id: s.nextID, view: initialState, clock: s.clock)
+            // A newcomer has not acted yet: it does not take the pipeline's main selection (and its ascent) from others.
+            let session = WebSession(id: s.nextID, view: initialState, clock: 0)
             s.byID[s.nextID] = session
             s.nextID += 1
             return session

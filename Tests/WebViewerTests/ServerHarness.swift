@@ -1,9 +1,6 @@
 import Foundation
 import Glibc
-import HTTPTypes
-import HummingbirdWSClient
 import LivePipeline
-import Logging
 import NeuralNetwork
 import Synchronization
 import Tensors
@@ -65,20 +62,23 @@ final class Received: Sendable {
             return Array(payload[off..<(off + len)])
         }
     }
-    private let state = Mutex<(hello: String?, frames: [Frame], errors: [String])>((nil, [], []))
+    private let state = Mutex<(hello: String?, frames: [Frame], errors: [String], closed: Bool)>((nil, [], [], false))
 
-    func add(_ message: WebSocketMessage) {
-        switch message {
-        case .text(let text): state.withLock { $0.hello = text }
-        case .binary(let buffer):
-            guard let decoded = FrameMessage.decode(Array(buffer.readableBytesView)) else { return }
-            let frame = Frame(header: decoded.header, payload: Array(decoded.payload))
-            state.withLock {
-                $0.frames.append(frame)
-                $0.errors += (decoded.header["errors"] as? [String]) ?? []
-            }
+    func add(opcode: UInt8, _ bytes: [UInt8]) {
+        if opcode == 1 {
+            state.withLock { $0.hello = String(decoding: bytes, as: UTF8.self) }
+            return
+        }
+        guard let decoded = FrameMessage.decode(bytes) else { return }
+        let frame = Frame(header: decoded.header, payload: Array(decoded.payload))
+        state.withLock {
+            $0.frames.append(frame)
+            $0.errors += (decoded.header["errors"] as? [String]) ?? []
         }
     }
+
+    func markClosed() { state.withLock { $0.closed = true } }
+    var closed: Bool { state.withLock { $0.closed } }
 
     var hello: [String: Any]? {
         state.withLock { $0.hello }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -100,64 +100,11 @@ final class Received: Sendable {
 }
 
 /// A WebSocket client session: connects, records what arrives, runs `script` with a sender, then closes.
-func withClient(port: Int, query: String = "", headers: HTTPFields = [:],
-                _ script: @escaping @Sendable (Received, @escaping @Sendable (String) async throws -> Void) async throws -> Void) async throws {
-    var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 22)
-    configuration.additionalHeaders = headers
-    let received = Received()
-    try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/ws\(query)", configuration: configuration,
-                                      logger: Logger(label: "test-client")) { inbound, outbound, _ in
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for try await message in inbound.messages(maxSize: 1 << 22) { received.add(message) }
-            }
-            try await script(received) { try await outbound.write(.text($0)) }
-            group.cancelAll()
-        }
-    }
-}
-
-/// Whether a WebSocket handshake to `path` with `headers` succeeds (the server answers 101).
-func handshakeSucceeds(port: Int, path: String = "/ws", headers: HTTPFields = [:]) async -> Bool {
-    var configuration = WebSocketClientConfiguration()
-    configuration.additionalHeaders = headers
-    let opened = Mutex(false)
-    _ = try? await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)\(path)", configuration: configuration,
-                                           logger: Logger(label: "test-client")) { _, outbound, _ in
-        opened.withLock { $0 = true }
-        try await outbound.close(.normalClosure, reason: nil)
-    }
-    return opened.withLock { $0 }
-}
-
-/// A WebSocket client that completes the handshake and then never reads, with a tiny receive buffer: the
-/// slowest possible browser.
-final class StalledClient {
-    let fd: Int32
-
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var small: Int32 = 4096
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw HarnessError("connect failed") }
-        let request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let n = recv(fd, &buffer, 256, 0)  // the 101 response (and perhaps the start of the hello)
-        guard n > 12, String(decoding: buffer[0..<12], as: UTF8.self).contains("101") else {
-            throw HarnessError("handshake refused")
-        }
-    }
-
-    deinit { close(fd) }
+func withClient(port: Int, path: String = "/ws", headers: [String: String] = [:],
+                _ script: (Received, @escaping @Sendable (String) async throws -> Void) async throws -> Void) async throws {
+    let socket = try await offPool { try WireWebSocket(port: port, path: path, headers: headers) }
+    defer { socket.close() }
+    try await script(socket.received) { try socket.send($0) }
 }
 
 /// The test network with one wide layer (48 maps of 96×96), so messages are big enough to fill socket buffers.

@@ -1,8 +1,7 @@
 import Foundation
-import HTTPTypes
-import HummingbirdTesting
 import LivePipeline
 import NeuralNetwork
+import Synchronization
 import Testing
 import TestSupport
 import ViewerCore
@@ -12,17 +11,17 @@ import WebViewer
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ServerTests {
     @Test func servesThePageAndNothingElse() async throws {
         try await ServerHarness.with { _, port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
-                let page = try await client.get("/")
-                #expect(page.status == .ok)
-                #expect(String(buffer: page.body).contains("<script src=\"app.js\">"))
-                #expect(page.headers[.setCookie] == nil)  // no token on loopback
-                #expect(try await client.get("/app.js").status == .ok)
-                #expect(try await client.get("/style.css").headers[.contentType]?.hasPrefix("text/css") == true)
-                for path in ["/../Package.swift", "/Page/index.html", "/%2e%2e/Package.swift", "/etc/passwd", "/index.html",
-                             "/app.js/../../Package.swift"] {
-                    #expect(try await client.get(path).status == .notFound, "\(path)")
-                }
+            let page = try await httpGet(port: port, "/")
+            #expect(page.status == 200)
+            #expect(page.body.contains("<script src=\"app.js\">"))
+            #expect(page.headers["set-cookie"] == nil)  // no token on loopback
+            #expect(try await httpGet(port: port, "/app.js").status == 200)
+            #expect(try await httpGet(port: port, "/style.css").headers["content-type"]?.hasPrefix("text/css") == true)
+            for path in ["/../Package.swift", "/Page/index.html", "/%2e%2e/Package.swift", "/etc/passwd", "/index.html",
+                         "/app.js/../../Package.swift", "//etc/passwd"] {
+                let reply = try await httpGet(port: port, path)
+                #expect(reply.status == 404, "\(path)")
+                #expect(!reply.body.contains("swift-tools-version") && !reply.body.contains("root:"))
             }
         }
     }
@@ -31,31 +30,30 @@ import WebViewer
         let token = AccessPolicy.randomToken()
         #expect(token.count == 32 && token != AccessPolicy.randomToken())
         try await ServerHarness.with(access: AccessPolicy(token: token)) { _, port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
-                #expect(try await client.get("/").status == .unauthorized)
-                #expect(try await client.get("/?token=\(String(token.dropLast()))0").status == .unauthorized)
-                #expect(try await client.get("/app.js").status == .unauthorized)
-                let page = try await client.get("/?token=\(token)")
-                #expect(page.status == .ok)
-                let cookie = try #require(page.headers[.setCookie])
-                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
-                let pair = String(cookie.split(separator: ";")[0])
-                #expect(try await client.get("/app.js", headers: [.cookie: pair]).status == .ok)
-                #expect(try await client.get("/app.js", headers: [.cookie: "deepvis_token=nope"]).status == .unauthorized)
-            }
+            #expect(try await httpGet(port: port, "/").status == 401)
+            #expect(try await httpGet(port: port, "/?token=\(String(token.dropLast()))0").status == 401)
+            #expect(try await httpGet(port: port, "/app.js").status == 401)
+            #expect(try await httpGet(port: port, "/nope").status == 401)  // unknown paths too: nothing is told without the token
+            let page = try await httpGet(port: port, "/?token=\(token)")
+            #expect(page.status == 200)
+            let cookie = try #require(page.headers["set-cookie"])
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+            let pair = String(cookie.split(separator: ";")[0])
+            #expect(try await httpGet(port: port, "/app.js", headers: ["Cookie": pair]).status == 200)
+            #expect(try await httpGet(port: port, "/app.js", headers: ["Cookie": "deepvis_token=nope"]).status == 401)
             #expect(await handshakeSucceeds(port: port) == false)
             #expect(await handshakeSucceeds(port: port, path: "/ws?token=wrong") == false)
             #expect(await handshakeSucceeds(port: port, path: "/ws?token=\(token)"))
-            #expect(await handshakeSucceeds(port: port, headers: [.cookie: "deepvis_token=\(token)"]))
+            #expect(await handshakeSucceeds(port: port, headers: ["Cookie": "deepvis_token=\(token)"]))
         }
     }
 
     @Test func webSocketOriginMustBeThisServer() async throws {
         try await ServerHarness.with { _, port in
-            #expect(await handshakeSucceeds(port: port, headers: [.origin: "http://evil.example"]) == false)
-            #expect(await handshakeSucceeds(port: port, headers: [.origin: "http://127.0.0.1:\(port + 1)"]) == false)
-            #expect(await handshakeSucceeds(port: port, headers: [.origin: "null"]) == false)
-            #expect(await handshakeSucceeds(port: port, headers: [.origin: "http://127.0.0.1:\(port)"]))
+            #expect(await handshakeSucceeds(port: port, headers: ["Origin": "http://evil.example"]) == false)
+            #expect(await handshakeSucceeds(port: port, headers: ["Origin": "http://127.0.0.1:\(port + 1)"]) == false)
+            #expect(await handshakeSucceeds(port: port, headers: ["Origin": "null"]) == false)
+            #expect(await handshakeSucceeds(port: port, headers: ["Origin": "http://127.0.0.1:\(port)"]))
         }
     }
 
@@ -140,19 +138,19 @@ import WebViewer
     /// browser keeps its frame rate, and the server's memory does not grow with the frames it skips.
     @Test func aStalledClientSkipsFramesWithoutGrowingMemory() async throws {
         try await ServerHarness.with(model: try wideModel(), cameraInterval: 0.01, initialLayer: 0) { harness, port in
-            let stalled = try StalledClient(port: port)
+            let stalled = try await offPool { try WireWebSocket(port: port, receiveBuffer: 4096, reading: false) }
             try await Task.sleep(for: .seconds(2))
             let rssBefore = residentMegabytes()
             try await withClient(port: port) { fast, _ in
                 #expect(await fast.wait(30) { $0.frames.filter { $0.header["layer"] != nil }.count >= 40 })
             }
             let rssAfter = residentMegabytes()
+            #expect(await Received().wait(10) { _ in harness.server.clientCount == 1 })  // the fast one has left
             let perClient = harness.server.clientStatistics
             let slow = try #require(perClient.values.first)
             let forwarded = harness.pipeline.statistics.forwardPasses
             #expect(perClient.count == 1)
             #expect(slow.skippedFrames > 20, "stalled client: \(slow), forward passes \(forwarded)")
-            #expect(slow.framesSent < forwarded / 2)
             // A queue would hold every skipped frame (≥ 20 × 100 KiB here); allow noise well below that.
             #expect(rssAfter - rssBefore < 64, "RSS \(rssBefore) → \(rssAfter) MB")
             #expect(harness.server.statistics.largestMessage < 512 * 1024)
