@@ -37,8 +37,8 @@ def wait_for(what, condition, timeout):
 
 
 def start_server(binary, video, log):
-    command = [binary, "serve", "--video", video, "--loop", "--port", "0", "--layer", "blocks.14",
-               "--ascent-iterations", "40", "--seconds", "600"]
+    command = [binary, "serve", "--video", video, "--loop", "--port", "0", "--layer", "blocks.5",
+               "--ascent-iterations", "80", "--seconds", "600"]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     url = []
 
@@ -138,21 +138,23 @@ def run(args):
         early_count = js(driver, "window.deepvis.history.filter(Boolean).length")
         wait_for("the ascent image to change", lambda: image_data(driver, "ascent") not in (None, early)
                  and js(driver, "window.deepvis.history.filter(Boolean).length") > early_count, 120)
-        wait_for("a few history steps", lambda: js(driver, "window.deepvis.history.filter(Boolean).length") >= 6, 120)
+        wait_for("a few history steps", lambda: js(driver, "window.deepvis.history.filter(Boolean).length") >= 12, 180)
         print(f"ascent image changed ({early_count} → {js(driver, 'window.deepvis.history.filter(Boolean).length')} history entries)")
 
         # Hover a tile for the screenshot's tooltip, then pull the slider back to an earlier step.
         from selenium.webdriver.common.action_chains import ActionChains
         latest = js(driver, "window.deepvis.history.filter(Boolean).slice(-1)[0].step")
+        position = js(driver, "window.deepvis.history.filter(Boolean).length") - 4
         driver.execute_script("""
-            const s = document.getElementById('slider'); s.value = 2;
-            s.dispatchEvent(new Event('input', {bubbles: true}));""")
-        wait_for("the slider position to reach the server and back", lambda: js(driver, "window.deepvis.state.history") == 2, 15)
+            const s = document.getElementById('slider'); s.value = arguments[0];
+            s.dispatchEvent(new Event('input', {bubbles: true}));""", position)
+        wait_for("the slider position to reach the server and back",
+                 lambda: js(driver, "window.deepvis.state.history") == position, 15)
         label = wait_for("the slider label", lambda: (lambda t: t if t.startswith("step") else None)(
             driver.find_element("id", "sliderLabel").text), 10)
         step = int(re.match(r"step (\d+)", label).group(1))
         shown = js(driver, "document.getElementById('ascent').src")
-        expected = js(driver, "window.deepvis.history.filter(Boolean)[2].url")
+        expected = js(driver, f"window.deepvis.history.filter(Boolean)[{position}].url")
         if not step < latest or shown != expected:
             raise Failure(f"slider shows {label!r} (image {shown}) — expected an earlier step than {latest}, image {expected}")
         print(f"slider shows an earlier step: {label} (latest step {latest})")
