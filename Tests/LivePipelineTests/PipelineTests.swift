@@ -107,6 +107,41 @@ import Visualization
         return s.sourceFrameIndex
     }
 
+    /// Other viewers (browsers): their layers ride along in every snapshot and their units are probed as well, each
+    /// result equal to a sequential forward/backward on the same frame.
+    @Test func watchedLayersAndExtraProbesServeOtherViewers() throws {
+        let camera = FakeCamera()
+        let pipeline = makePipeline([fakeSource(camera)], layer: 1, channel: 0)
+        pipeline.start()
+        defer { pipeline.stop() }
+        #expect(pipeline.wait(timeout: 10) { pipeline.latestSnapshot != nil })
+        pipeline.update { $0.frozen = true }
+        let extras: Set<UnitSelection> = [UnitSelection(layerIndex: 0, channel: 3, mode: .guided),
+                                          UnitSelection(layerIndex: 2, channel: 1, mode: .deconvnet)]
+        pipeline.update {
+            $0.watchedLayers = [0, 2]
+            $0.extraProbes = extras
+        }
+        #expect(pipeline.wait(timeout: 10) { pipeline.latestSnapshot?.watchedActivations.keys.sorted() == [0, 2] })
+        let snapshot = try #require(pipeline.latestSnapshot)
+        let image = FakeCamera.image(snapshot.sourceFrameIndex)
+        for index in 0..<3 {
+            #expect(snapshot.activations(ofLayer: index) == reference(image, layer: layers[index]).activations)
+        }
+        for selection in extras {
+            #expect(pipeline.wait(timeout: 10) { pipeline.latestProbe(for: selection)?.snapshotSequence == snapshot.sequence })
+            let probe = try #require(pipeline.latestProbe(for: selection))
+            let layer = layers[selection.layerIndex]
+            let session = Session(graph: model.graph)
+            model.info.fill(session.input, from: model.info.networkView(of: image))
+            session.forward(upTo: layer.valueID)
+            let expected = try session.backward(from: layer.valueID,
+                                                seed: .unit(channel: selection.channel, y: layer.height / 2, x: layer.width / 2),
+                                                mode: selection.mode)
+            #expect(probe.values == expected.array)
+        }
+    }
+
     @Test func frozenFrameIsRecomputedForANewLayerAndNotReplaced() throws {
         let camera = FakeCamera()
         let pipeline = makePipeline([fakeSource(camera)], layer: 1)
