@@ -183,7 +183,9 @@ import WebViewer
                 #expect(counts.count == 16)
                 #expect(counts.allSatisfy { $0 >= 10 }, "layer frames per client: \(counts)")
             }
+            // Everything a browser held is let go: its session, its layer and unit in the pipeline's controls.
             #expect(await Received().wait(10) { _ in harness.server.clientCount == 0 })
+            #expect(harness.pipeline.controls.watchedLayers.isEmpty && harness.pipeline.controls.extraProbes.isEmpty)
         }
     }
 
@@ -194,11 +196,6 @@ import WebViewer
                 try await sendFirst(#"{"type":"select","unit":3}"#)
                 try await withClient(port: port) { second, sendSecond in
                     try await sendSecond(#"{"type":"select","unit":3}"#)
-                    for r in [first, second] {
-                        #expect(await r.wait(90) { r in
-                            r.frames.contains { ($0.header["ascent"] as? [String: Any])?["phase"] as? String == "finished" }
-                        })
-                    }
                     func history(_ r: Received) -> [(step: Int, jpeg: [UInt8])] {
                         r.frames.flatMap { frame -> [(step: Int, jpeg: [UInt8])] in
                             guard let a = frame.header["ascent"] as? [String: Any], a["unit"] as? Int == 3,
@@ -208,6 +205,15 @@ import WebViewer
                                 return (e["step"] as! Int, Array(frame.payload[off..<(off + len)]))
                             }
                         }
+                    }
+                    for r in [first, second] {
+                        // Finished, and every history image delivered (a few per message).
+                        #expect(await r.wait(90) { r in
+                            r.frames.contains {
+                                let a = $0.header["ascent"] as? [String: Any]
+                                return a?["phase"] as? String == "finished" && a?["unit"] as? Int == 3
+                            } && history(r).count >= 20
+                        })
                     }
                     let a = history(first), b = history(second)
                     // One run: the first browser's steps only ever increase (a restart would begin again at 0).
