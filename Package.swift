@@ -16,6 +16,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Thin C shims: each is imported by exactly one Swift target.
@@ -28,29 +32,42 @@ let package = Package(
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
 
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
-        .target(name: "Network", dependencies: ["Tensors"], swiftSettings: fastMath),
-        .target(name: "ONNXImport", dependencies: ["Network", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Module name NeuralNetwork, not Network: SwiftNIO and Hummingbird test `canImport(Network)` for Apple's
+        // Network.framework, and a module of that name in the build would be picked up by them.
+        .target(name: "NeuralNetwork", dependencies: ["Tensors"], path: "Sources/Network", swiftSettings: fastMath),
+        .target(name: "ONNXImport", dependencies: ["NeuralNetwork", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: fastMath),
-        .target(name: "Visualization", dependencies: ["Network", "Imaging"], swiftSettings: fastMath),
+        .target(name: "Visualization", dependencies: ["NeuralNetwork", "Imaging"], swiftSettings: fastMath),
         .target(name: "Capture", dependencies: ["CV4L2", "CFFmpeg", "Imaging"], swiftSettings: fastMath),
-        .target(name: "LivePipeline", dependencies: ["Capture", "Network", "Visualization"]),
-        .target(name: "ViewerCore", dependencies: ["Imaging", "Network"]),
+        .target(name: "LivePipeline", dependencies: ["Capture", "NeuralNetwork", "Visualization"]),
+        .target(name: "ViewerCore", dependencies: ["Imaging", "NeuralNetwork"]),
         .target(name: "Viewer", dependencies: ["ViewerCore", "LivePipeline", "Imaging", "CSDL2"]),
+        // The browser front-end: same LivePipeline and ViewerCore state machine as Viewer, over HTTP + WebSocket.
+        .target(name: "WebViewer", dependencies: [
+            "ViewerCore", "LivePipeline", "Imaging", "NeuralNetwork",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Page")]),
         .executableTarget(name: "deepvis", dependencies: [
-            "Tensors", "Network", "ONNXImport", "Imaging", "Visualization", "Capture", "LivePipeline", "Viewer",
+            "Tensors", "NeuralNetwork", "ONNXImport", "Imaging", "Visualization", "Capture", "LivePipeline", "Viewer", "WebViewer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "TestSupport", dependencies: ["Tensors", "Network", "Imaging", "Capture"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensors", "NeuralNetwork", "Imaging", "Capture"], path: "Tests/TestSupport"),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "TestSupport"]),
-        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "Network", "Imaging", "TestSupport"]),
+        .testTarget(name: "NetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "NeuralNetwork", "Imaging", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "VisualizationTests", dependencies: ["Visualization", "ONNXImport", "Imaging", "Network", "TestSupport"]),
+        .testTarget(name: "VisualizationTests", dependencies: ["Visualization", "ONNXImport", "Imaging", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
-        .testTarget(name: "LivePipelineTests", dependencies: ["LivePipeline", "Capture", "Network", "Visualization", "TestSupport"]),
+        .testTarget(name: "LivePipelineTests", dependencies: ["LivePipeline", "Capture", "NeuralNetwork", "Visualization", "TestSupport"]),
         .testTarget(name: "ViewerCoreTests", dependencies: ["ViewerCore", "TestSupport"]),
-        .testTarget(name: "ViewerTests", dependencies: ["Viewer", "ViewerCore", "LivePipeline", "Network", "ONNXImport", "Visualization", "Capture", "TestSupport"]),
+        .testTarget(name: "ViewerTests", dependencies: ["Viewer", "ViewerCore", "LivePipeline", "NeuralNetwork", "ONNXImport", "Visualization", "Capture", "TestSupport"]),
+        .testTarget(name: "WebViewerTests", dependencies: [
+            "WebViewer", "ViewerCore", "LivePipeline", "NeuralNetwork", "Capture", "Visualization", "TestSupport",
+        ]),
         .testTarget(name: "DeepVisCLITests", dependencies: ["TestSupport"]),
     ]
 )

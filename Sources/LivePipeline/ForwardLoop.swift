@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 import Tensors
 import Visualization
 
@@ -11,7 +11,7 @@ final class ForwardLoop: @unchecked Sendable {
     private let pipeline: LivePipeline
     /// Owned by the forward thread only.
     private var held: StampedFrame?
-    private var lastPublished: (frameID: Int, layerIndex: Int)?
+    private var lastPublished: (frameID: Int, layerIndex: Int, watched: Set<Int>)?
     private var sequence = 0
 
     init(pipeline: LivePipeline) {
@@ -32,12 +32,15 @@ final class ForwardLoop: @unchecked Sendable {
             }
             if let frame = nextFrame(controls) { held = frame }
             let layerIndex = controls.selection.layerIndex
-            guard let frame = held, lastPublished.map({ $0 != (frame.id, layerIndex) }) ?? true else {
+            let watched = controls.watchedLayers.subtracting([layerIndex])
+            guard let frame = held,
+                  lastPublished.map({ $0.frameID != frame.id || $0.layerIndex != layerIndex || $0.watched != watched }) ?? true
+            else {
                 pipeline.forwardWake.wait(seconds: 1)
                 continue
             }
-            process(frame, layerIndex: layerIndex, session: session)
-            lastPublished = (frame.id, layerIndex)
+            process(frame, layerIndex: layerIndex, watched: watched, session: session)
+            lastPublished = (frame.id, layerIndex, watched)
         }
     }
 
@@ -54,7 +57,7 @@ final class ForwardLoop: @unchecked Sendable {
         return frames.take()
     }
 
-    private func process(_ frame: StampedFrame, layerIndex: Int, session: Session) {
+    private func process(_ frame: StampedFrame, layerIndex: Int, watched: Set<Int>, session: Session) {
         let start = uptimeNanoseconds()
         let info = pipeline.info
         let view = info.networkView(of: frame.frame.image)
@@ -67,7 +70,10 @@ final class ForwardLoop: @unchecked Sendable {
         let snapshot = LayerSnapshot(
             sequence: sequence, frameID: frame.id, sourceFrameIndex: frame.frame.index, captureTime: frame.captureTime,
             input: view, inputValues: inputValues, layerIndex: layerIndex, activations: activations,
-            top: topClasses(session))
+            top: topClasses(session),
+            watchedActivations: Dictionary(uniqueKeysWithValues: watched.filter(pipeline.layers.indices.contains).map {
+                ($0, session.values[pipeline.layers[$0].valueID].array)
+            }))
         pipeline.publish(snapshot, forwardNanoseconds: uptimeNanoseconds() - start)
     }
 

@@ -1,7 +1,7 @@
 import Capture
 import Dispatch
 import Foundation
-import Network
+import NeuralNetwork
 import Synchronization
 import Tensors
 
@@ -10,6 +10,7 @@ import Tensors
 /// ```
 /// capture thread ──FrameMailbox (newest wins)──▶ forward thread ──LatestValue<LayerSnapshot>──▶ UI
 ///                                                                 └─▶ probe thread ──LatestValue<ProbeResult>──▶ UI
+/// controls (selected unit, AscentSettings) ──▶ ascent thread ──LatestValue<AscentSnapshot>──▶ UI
 /// ```
 /// Every hand-over is a locked one-slot box; a `WakeUp` tells the consumer something changed. The UI only
 /// reads boxes (never waits, except in lossless mode where it asks for each frame and waits for it), and
@@ -27,6 +28,11 @@ public final class LivePipeline: Sendable {
         public var computeThreads = 1
         /// Nice value added to the probe thread, so the forward pass wins when both want the CPU.
         public var probeNiceness: Int32 = 5
+        /// The forward rate the ascent thread protects: while frames arrive and the forward pass runs slower than
+        /// this, the ascent sleeps `ascentYieldSeconds` after each step.
+        public var forwardFloorFPS = 10.0
+        /// How long the ascent thread sleeps when the forward pass is below its floor.
+        public var ascentYieldSeconds = 0.03
 
         /// Defaults: live, lossy, one compute thread.
         public init() {}
@@ -42,6 +48,11 @@ public final class LivePipeline: Sendable {
     let frames: FrameMailbox<StampedFrame>
     private let snapshots = LatestValue<LayerSnapshot>()
     private let probes = LatestValue<ProbeResult>()
+    /// The newest backward image of every unit probed (main selection and `extraProbes`), pruned to those wanted.
+    private let probesByUnit = Mutex<[UnitSelection: ProbeResult]>([:])
+    private let ascents = LatestValue<AscentSnapshot>()
+    /// Steps per second and wall-clock seconds of the last finished ascent.
+    private let lastFinishedAscent = Mutex((stepsPerSecond: 0.0, seconds: 0.0))
     private let status: LatestValue<SourceStatus>
     private let controlState: Mutex<PipelineControls>
     private let credits = Mutex(0)
@@ -73,13 +84,14 @@ public final class LivePipeline: Sendable {
         status = LatestValue(SourceStatus(phase: .opening, source: sources[controls.sourceIndex].name, message: ""))
     }
 
-    /// Starts the capture, forward and probe threads.
+    /// Starts the capture, forward, probe and ascent threads.
     public func start() {
         guard !started.exchange(true, ordering: .relaxed) else { return }
         Parallel.threads = configuration.computeThreads
         spawn("deepvis-capture", CaptureLoop(pipeline: self).run)
         spawn("deepvis-forward", ForwardLoop(pipeline: self).run)
         spawn("deepvis-probe", ProbeLoop(pipeline: self).run)
+        spawn("deepvis-ascent", AscentLoop(pipeline: self).run)
     }
 
     /// Runs `body` on a new thread counted in `finished`, with room for deep network stacks.
@@ -140,8 +152,21 @@ public final class LivePipeline: Sendable {
     }
 
     func publish(_ result: ProbeResult) {
-        probes.publish(result)
+        let controls = controls
+        probesByUnit.withLock { map in
+            map[result.selection] = result
+            map = map.filter { $0.key == controls.selection || controls.extraProbes.contains($0.key) }
+        }
+        if result.selection == controls.selection { probes.publish(result) }
         probeRate.tick()
+        uiWake.signal()
+    }
+
+    func publish(_ snapshot: AscentSnapshot) {
+        ascents.publish(snapshot)
+        if snapshot.phase == .finished, snapshot.source == .computed {
+            lastFinishedAscent.withLock { $0 = (snapshot.stepsPerSecond, snapshot.elapsedSeconds) }
+        }
         uiWake.signal()
     }
 
@@ -173,11 +198,20 @@ public final class LivePipeline: Sendable {
     /// The newest backward image, if any (check its `selection` and `snapshotSequence` before showing it).
     public var latestProbe: ProbeResult? { probes.value }
 
+    /// The newest backward image of `selection` (the main one or one of `extraProbes`), if computed yet.
+    public func latestProbe(for selection: UnitSelection) -> ProbeResult? {
+        probesByUnit.withLock { $0[selection] }
+    }
+    /// The newest gradient-ascent state, if any (check its `selection` and `settings` before showing it).
+    public var latestAscent: AscentSnapshot? { ascents.value }
+
     /// Where the frames come from and what went wrong.
     public var sourceStatus: SourceStatus { status.value! }
 
-    /// A number that changes whenever a snapshot, probe result or status is published.
-    public var publishVersion: Int { snapshots.versioned.version + probes.versioned.version + status.versioned.version }
+    /// A number that changes whenever a snapshot, probe result, ascent state or status is published.
+    public var publishVersion: Int {
+        snapshots.versioned.version + probes.versioned.version + ascents.versioned.version + status.versioned.version
+    }
 
     /// Lossless mode: lets the forward thread take one more frame from the source.
     public func requestFrame() {
@@ -207,11 +241,13 @@ public final class LivePipeline: Sendable {
     /// The figures measured so far.
     public var statistics: LiveStatistics {
         let forward = forwardTime.withLock { $0 }
+        let ascent = lastFinishedAscent.withLock { $0 }
         return LiveStatistics(
             captureFPS: captureRate.rate(), forwardFPS: forwardRate.rate(), probeFPS: probeRate.rate(),
             droppedFrames: frames.droppedCount, capturedFrames: captureRate.count, forwardPasses: forwardRate.count,
             probes: probeRate.count, publishLatencyP50: publishLatency.percentile(50),
             displayLatencyP50: displayLatency.percentile(50), displayLatencyP90: displayLatency.percentile(90),
-            forwardMilliseconds: forward.count > 0 ? forward.total / Double(forward.count) : 0)
+            forwardMilliseconds: forward.count > 0 ? forward.total / Double(forward.count) : 0,
+            ascentStepsPerSecond: ascent.stepsPerSecond, ascentSecondsToFinish: ascent.seconds)
     }
 }

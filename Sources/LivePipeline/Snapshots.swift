@@ -1,6 +1,6 @@
 import Capture
 import Imaging
-import Network
+import NeuralNetwork
 
 /// A layer the viewer can show: a graph value with a `channels × height × width` output.
 public struct PipelineLayer: Sendable, Equatable {
@@ -63,6 +63,13 @@ public struct LayerSnapshot: Sendable {
     public var activations: [Float]
     /// Top-5 classes, best first (empty if the graph's output is not a class vector).
     public var top: [ClassScore]
+    /// Outputs of `PipelineControls.watchedLayers` (other than `layerIndex`), C×H×W each, keyed by layer index.
+    public var watchedActivations: [Int: [Float]] = [:]
+
+    /// The output of layer `index` if this snapshot carries it.
+    public func activations(ofLayer index: Int) -> [Float]? {
+        index == layerIndex ? activations : watchedActivations[index]
+    }
 }
 
 /// The backward image of the selected unit, computed by the probe thread.
@@ -70,24 +77,42 @@ public struct ProbeResult: Sendable {
     /// The snapshot whose input it was computed on.
     public var snapshotSequence: Int
     public var selection: UnitSelection
-    /// d(unit)/d(input), [3, H, W] planar.
+    /// d(unit)/d(input), [3, H, W] planar; empty when `error` is set.
     public var values: [Float]
     public var width: Int
     public var height: Int
+    /// Why the backward pass failed, in plain words; nil when it worked.
+    public var error: String? = nil
+}
+
+/// What the probe and the ascent maximize for the selected channel (the same thing for both).
+public enum UnitObjective: String, Sendable, Equatable, CaseIterable {
+    /// The channel's centre unit, as the paper optimizes (on a 1×1 map such as logits: the unit itself).
+    case centreUnit = "centre unit"
+    /// The channel's mean over space.
+    case channelMean = "channel mean"
 }
 
 /// Which unit is selected and how its backward image is made.
-public struct UnitSelection: Sendable, Equatable {
+public struct UnitSelection: Sendable, Hashable {
     /// Index into `LivePipeline.layers`.
     public var layerIndex: Int
     public var channel: Int
     public var mode: BackwardMode
+    /// What the probe's backward image and the ascent maximize.
+    public var objective: UnitObjective
 
-    /// Channel `channel` of layer `layerIndex`, backward with `mode`.
-    public init(layerIndex: Int, channel: Int, mode: BackwardMode = .gradient) {
+    /// Channel `channel` of layer `layerIndex`, backward with `mode`, maximizing `objective`.
+    public init(layerIndex: Int, channel: Int, mode: BackwardMode = .gradient, objective: UnitObjective = .centreUnit) {
         self.layerIndex = layerIndex
         self.channel = channel
         self.mode = mode
+        self.objective = objective
+    }
+
+    /// Same layer, channel and objective (the backward mode does not change what the ascent optimizes).
+    public func sameUnit(as other: UnitSelection) -> Bool {
+        layerIndex == other.layerIndex && channel == other.channel && objective == other.objective
     }
 }
 
@@ -103,6 +128,12 @@ public struct PipelineControls: Sendable, Equatable {
     public var probing = true
     /// Index into the configured sources.
     public var sourceIndex = 0
+    /// More layers whose outputs every snapshot carries (other front-ends' views, e.g. browsers).
+    public var watchedLayers: Set<Int> = []
+    /// More units whose backward images the probe computes, each at most once per snapshot, besides `selection`.
+    public var extraProbes: Set<UnitSelection> = []
+    /// Gradient ascent of the selected unit (nil: off); any change restarts the run.
+    public var ascent: AscentSettings?
 
     /// Controls starting on `selection`.
     public init(selection: UnitSelection) { self.selection = selection }

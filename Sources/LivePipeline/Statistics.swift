@@ -94,6 +94,10 @@ public struct LiveStatistics: Sendable, Equatable {
     public var displayLatencyP90: Double
     /// Mean milliseconds of one forward pass (preprocessing included).
     public var forwardMilliseconds: Double
+    /// Steps per second of the last gradient ascent computed to the end (0 before one finished).
+    public var ascentStepsPerSecond: Double
+    /// Seconds from start to finish of that ascent.
+    public var ascentSecondsToFinish: Double
 }
 
 /// This process's resident set size in megabytes (VmRSS from /proc/self/status; 0 if unreadable).

@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 import Tensors
 
 /// One ONNX node as an op constructor sees it: typed attributes with defaults, constant inputs, shapes.

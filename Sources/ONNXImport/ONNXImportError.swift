@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 
 /// Why a model file could not be turned into a graph, in words a user can act on.
 public enum ONNXImportError: Error, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 
 /// How one ONNX operator becomes an engine op.
 struct OpSpec: Sendable {

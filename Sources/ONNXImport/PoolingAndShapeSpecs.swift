@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 
 /// Constructors for the registry entries whose attributes need more than one line.
 extension OpRegistry {

@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import NeuralNetwork
 import Tensors
 
 /// A decoded ONNX initializer or constant: floats for data, plus exact integers for shape-like inputs.

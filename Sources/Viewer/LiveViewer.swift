@@ -10,8 +10,6 @@ import ViewerCore
 public final class LiveViewer {
     public let pipeline: LivePipeline
     public let window: ViewerWindow
-    /// Gradient-ascent progress for the selected unit, from `LivePipeline.addUnitWorker`, if an optimizer runs.
-    public var optimization: LatestValue<UnitWork<OptimizationProgress>>?
     /// Longest wait for one frame in lossless mode, in seconds.
     public var losslessTimeout = 60.0
     let layers: [LayerInfo]
@@ -58,8 +56,9 @@ public final class LiveViewer {
         let layerIndex = min(max(state.layerIndex, 0), layers.count - 1)
         let channel = min(max(state.selectedUnit, 0), max(layers[layerIndex].channels - 1, 0))
         pipeline.update { c in
-            c.selection = UnitSelection(layerIndex: layerIndex, channel: channel,
-                                        mode: .init(rawValue: state.backwardMode.rawValue) ?? .gradient)
+            c.selection.layerIndex = layerIndex
+            c.selection.channel = channel
+            c.selection.mode = state.backwardMode
             c.frozen = state.frozen
             c.paused = state.paused
         }
@@ -68,7 +67,7 @@ public final class LiveViewer {
     /// The frame to draw now, or nil if nothing changed (live mode).
     func nextFrame() -> DisplayFrame? {
         if pipeline.configuration.lossless { waitForLosslessFrame() }
-        let version = pipeline.publishVersion + (optimization?.versioned.version ?? 0)
+        let version = pipeline.publishVersion
         guard version != lastVersion, let snapshot = pipeline.latestSnapshot else { return nil }
         lastVersion = version
         framesDrawn += 1
@@ -113,14 +112,16 @@ public final class LiveViewer {
         let statistics = pipeline.statistics
         let selection = pipeline.controls.selection
         var unit = UnitDetail(layerIndex: selection.layerIndex, channel: selection.channel)
-        if let probe = pipeline.latestProbe, probe.selection.layerIndex == selection.layerIndex,
-           probe.selection.channel == selection.channel, probe.width > 0 {
-            unit.backward = BackwardImage(mode: BackwardMode(rawValue: probe.selection.mode.rawValue) ?? .gradient,
-                                          width: probe.width, height: probe.height, values: probe.values)
+        if let probe = pipeline.latestProbe, probe.selection.sameUnit(as: selection) {
+            if probe.width > 0 {
+                unit.backward = BackwardImage(mode: probe.selection.mode, width: probe.width, height: probe.height,
+                                              values: probe.values)
+            }
+            unit.backwardError = probe.error
         }
-        if let work = optimization?.value, work.selection.layerIndex == selection.layerIndex,
-           work.selection.channel == selection.channel {
-            unit.optimization = work.progress
+        if let ascent = pipeline.latestAscent, ascent.selection.sameUnit(as: selection),
+           ascent.settings == pipeline.controls.ascent {
+            unit.optimization = Self.progress(ascent)
         }
         return DisplayFrame(
             sequence: sequence, input: snapshot.input,
@@ -132,5 +133,20 @@ public final class LiveViewer {
                 captureFPS: statistics.captureFPS, forwardFPS: statistics.forwardFPS, probeFPS: statistics.probeFPS,
                 droppedFrames: statistics.droppedFrames, latencyMilliseconds: statistics.displayLatencyP50),
             source: status.source, status: status.message, captureUptimeNanoseconds: snapshot.captureTime)
+    }
+
+    /// The unit pane's view of an ascent snapshot.
+    static func progress(_ a: AscentSnapshot) -> OptimizationProgress {
+        var p = OptimizationProgress(current: a.image, history: a.history.map {
+            OptimizationStep(step: $0.step, image: $0.image, objective: $0.objective)
+        }, running: a.phase == .running, preset: a.settings.preset.name)
+        p.step = a.step
+        p.iterations = a.settings.iterations
+        p.objective = a.objective
+        p.secondsRemaining = a.secondsRemaining
+        p.target = a.selection.objective.rawValue
+        p.source = a.source.rawValue
+        p.error = a.error
+        return p
     }
 }

@@ -17,14 +17,15 @@ extension ViewerWindow {
             drawPlaceholder("—", in: layout.zoom)
         }
         let detail = unitDetail(of: frame)
-        drawBackward(detail?.backward, sequence: frame?.sequence ?? 0, layout)
+        drawBackward(detail?.backward, error: detail?.backwardError, sequence: frame?.sequence ?? 0, layout)
         drawOptimization(detail?.optimization, sequence: frame?.sequence ?? 0, layout)
         drawPatches(detail?.topPatches ?? [], sequence: frame?.sequence ?? 0, layout)
     }
 
-    private func drawBackward(_ backward: BackwardImage?, sequence: Int, _ layout: ViewerLayout) {
+    private func drawBackward(_ backward: BackwardImage?, error: String?, sequence: Int, _ layout: ViewerLayout) {
         canvas.label("\(state.backwardMode.rawValue) · \(state.rendering.rawValue)", in: layout.backwardCaption,
                      colour: Theme.dimText)
+        if let error { return drawPlaceholder(error, in: layout.backward) }
         // A result computed with the previous mode is still shown (better than nothing) while the new one computes.
         guard let backward else { return drawPlaceholder("computing…", in: layout.backward) }
         // Frames share one result's value buffer until the probe publishes a new one, so this comparison is
@@ -47,6 +48,10 @@ extension ViewerWindow {
         var caption = "gradient ascent"
         if let position {
             caption += " · step \(history[position].step) · obj " + NumberText.short(Double(history[position].objective))
+        } else if let progress, progress.iterations > 0 {
+            caption += " · step \(progress.step)/\(progress.iterations)"
+            if let objective = progress.objective { caption += " · obj " + NumberText.short(Double(objective)) }
+            if let eta = progress.secondsRemaining { caption += " · ETA \(Int(eta.rounded(.up))) s" }
         } else if let last = history.last {
             caption += " · step \(last.step) · obj " + NumberText.short(Double(last.objective))
         }
@@ -67,7 +72,7 @@ extension ViewerWindow {
             canvas.copy(textures.optimization.texture, source: nil,
                         to: layout.optimization.fitting(aspectWidth: image.width, height: image.height))
         } else {
-            drawPlaceholder("not started", in: layout.optimization)
+            drawPlaceholder(progress?.error ?? (progress?.running == true ? "starting…" : "not started"), in: layout.optimization)
         }
         drawSlider(count: history.count, position: position, layout)
     }

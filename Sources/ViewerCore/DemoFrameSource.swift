@@ -1,5 +1,6 @@
 import Glibc
 import Imaging
+import NeuralNetwork
 
 /// Synthetic `DisplayFrame`s — moving waves as activations, fake labels, a growing fake optimization — so the
 /// window can be exercised and screenshotted without a network or a camera (`deepvis live --demo`).

@@ -1,4 +1,5 @@
 import Imaging
+import NeuralNetwork
 
 /// Shape and name of one layer the viewer can show; activations are `channels × height × width`.
 public struct LayerInfo: Sendable, Equatable {
@@ -45,11 +46,6 @@ public struct LabelScore: Sendable, Equatable {
     }
 }
 
-/// How the backward pass treats ReLUs (DESIGN §3).
-public enum BackwardMode: String, Sendable, CaseIterable {
-    case gradient, deconvnet, guided
-}
-
 /// The raw backward result for the selected unit: three channels of `height × width` floats (CHW),
 /// kept unrendered so the viewer can switch renderings (raw / gray / norm / normblur, `GradientRendering`) without recomputing.
 public struct BackwardImage: Sendable, Equatable {
@@ -90,6 +86,18 @@ public struct OptimizationProgress: Sendable, Equatable {
     public var running: Bool
     /// Name of the regularizer preset in use, shown beside the slider.
     public var preset: String
+    /// Steps done and planned (0 planned: unknown).
+    public var step = 0, iterations = 0
+    /// The objective at the newest step.
+    public var objective: Float?
+    /// Seconds left at the current rate, while running.
+    public var secondsRemaining: Double?
+    /// What is maximized, e.g. "centre unit" or "channel mean".
+    public var target = ""
+    /// Where the image came from: "computed", "store" or "atlas" (empty: not said).
+    public var source = ""
+    /// Why the optimization failed, in plain words; nil if it did not.
+    public var error: String?
 
     /// Progress so far; `running` is false once the optimizer finished or was cancelled.
     public init(current: RGBImage? = nil, history: [OptimizationStep] = [], running: Bool = false, preset: String = "") {
@@ -106,6 +114,8 @@ public struct UnitDetail: Sendable, Equatable {
     public var layerIndex: Int
     public var channel: Int
     public var backward: BackwardImage?
+    /// Why the backward image could not be computed, in plain words; nil if it could.
+    public var backwardError: String?
     public var optimization: OptimizationProgress?
     /// Highest-activating patches seen in this session, best first (up to 9 are drawn).
     public var topPatches: [RGBImage]

@@ -1,4 +1,5 @@
 import Imaging
+import NeuralNetwork
 
 /// What `ViewerState.apply` needs to know about the world: the layers and the current grid shape.
 public struct ViewerContext: Sendable, Equatable {

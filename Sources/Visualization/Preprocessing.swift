@@ -1,5 +1,5 @@
 import Imaging
-import Network
+import NeuralNetwork
 import Tensors
 
 extension ModelInfo {

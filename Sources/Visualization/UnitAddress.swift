@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 import Tensors
 
 /// A unit of a layer: a channel, optionally one spatial position of it.

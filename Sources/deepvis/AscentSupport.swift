@@ -2,7 +2,7 @@ import ArgumentParser
 import Capture
 import Foundation
 import Imaging
-import Network
+import NeuralNetwork
 import Visualization
 
 /// A progress bar on a terminal (iteration, objective, ETA), plain lines every 10% otherwise.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Capture
 import Foundation
 import Imaging
-import Network
+import NeuralNetwork
 import Visualization
 
 struct Atlas: ParsableCommand {

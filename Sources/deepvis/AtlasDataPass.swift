@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Imaging
-import Network
+import NeuralNetwork
 import Visualization
 
 /// Times the atlas's data pass alone (decode + resize + forward to the layer + top-k update per image).

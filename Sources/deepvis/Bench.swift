@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Network
+import NeuralNetwork
 import Tensors
 
 struct Bench: ParsableCommand {

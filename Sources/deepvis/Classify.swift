@@ -1,6 +1,6 @@
 import ArgumentParser
 import Imaging
-import Network
+import NeuralNetwork
 import Tensors
 import Visualization
 

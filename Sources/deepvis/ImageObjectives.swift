@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Imaging
-import Network
+import NeuralNetwork
 import Tensors
 import Visualization
 

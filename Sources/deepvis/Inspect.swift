@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Network
+import NeuralNetwork
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the model's layers: name, op, output shape, parameters, multiply-adds.")

@@ -3,7 +3,7 @@ import Capture
 import Foundation
 import Imaging
 import LivePipeline
-import Network
+import NeuralNetwork
 import Viewer
 import ViewerCore
 import Visualization
@@ -36,12 +36,15 @@ struct Live: ParsableCommand {
     @Flag(help: "Synthetic frames: no model, no camera (checks the window).") var demo = false
     @Option(help: "Write the measured statistics as JSON to this file at exit.") var statsJson: String?
     @Option(help: "Gradient-ascent preset for the selected unit (see `deepvis optimize --list-presets`).")
-    var ascent = "paper-3"
+    var ascent = Preset.defaultName
     @Option(help: "Gradient-ascent steps per selected unit.") var ascentIterations = 300
     @Flag(help: "Don't run gradient ascent for the selected unit (saves CPU for the forward pass).") var noAscent = false
 
-    /// The preset the live ascent worker uses, or nil when it is off.
-    var ascentPreset: Preset? { noAscent ? nil : Preset.named(ascent) }
+    /// The live ascent's settings, or nil when it is off.
+    var ascentSettings: AscentSettings? {
+        guard !noAscent, let preset = Preset.named(ascent) else { return nil }
+        return AscentSettings(preset: preset, iterations: ascentIterations)
+    }
 
     func validate() throws {
         if let frames, frames < 1 { throw ValidationError("--frames must be at least 1") }

@@ -2,7 +2,7 @@ import Capture
 import Foundation
 import Imaging
 import LivePipeline
-import Network
+import NeuralNetwork
 import Viewer
 import ViewerCore
 
@@ -30,8 +30,9 @@ struct LiveRunner {
         var configuration = LivePipeline.Configuration()
         configuration.lossless = lossless
         configuration.computeThreads = options.modelOptions.threadCount ?? 1
-        pipeline = LivePipeline(graph: graph, info: info, layers: layers, sources: choice.sources,
-                                controls: PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: unit)),
+        var controls = PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: unit))
+        controls.ascent = options.ascentSettings
+        pipeline = LivePipeline(graph: graph, info: info, layers: layers, sources: choice.sources, controls: controls,
                                 configuration: configuration)
     }
 
@@ -78,10 +79,6 @@ struct LiveRunner {
             fail(error.description)
         }
         let viewer = LiveViewer(pipeline: pipeline, window: window)
-        if let preset = options.ascentPreset {
-            viewer.optimization = LiveAscent.attach(to: pipeline, graph: graph, info: info, preset: preset,
-                                                    iterations: options.ascentIterations)
-        }
         pipeline.start()
         // status: the source message the window showed in that file ("camera disconnected — …"), empty if none.
         var log = "file\tsource_frame\tsnapshot\tlayer\tunit\tstatus\n"
@@ -124,6 +121,7 @@ struct LiveRunner {
             "captured_frames": Double(s.capturedFrames), "forward_ms": s.forwardMilliseconds,
             "latency_p50_ms": s.displayLatencyP50, "latency_p90_ms": s.displayLatencyP90,
             "rss_mb": residentMegabytes(), "rss_warm_mb": warmRSS ?? 0,
+            "ascent_steps_per_s": s.ascentStepsPerSecond, "ascent_seconds_to_finish": s.ascentSecondsToFinish,
         ]
         func f(_ key: String, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", stats[key]!) }
         print("live: \(f("seconds")) s · capture \(f("capture_fps")) fps · forward \(f("forward_fps")) fps (\(f("forward_ms")) ms)"

@@ -2,7 +2,7 @@ import ArgumentParser
 import Capture
 import Foundation
 import Imaging
-import Network
+import NeuralNetwork
 import Tensors
 import Visualization
 
@@ -21,7 +21,7 @@ struct Optimize: ParsableCommand {
     @Option(help: "Layer name (see `deepvis inspect`); the output layer means class scores.") var layer: String?
     @Option(help: "Unit: C (centre of channel C, or class C on the output) or C,Y,X.") var unit: String?
     @Flag(help: "Maximize the channel's spatial mean instead of one unit.") var channelMean = false
-    @Option(help: "Preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset: Preset = Preset.named("paper-3")!
+    @Option(help: "Preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset: Preset = Preset.named(Preset.defaultName)!
     @Option(help: "Iterations (default: the preset's; 200 per run with --search).") var iterations: Int?
     @Option(help: "Random seed (start image, jitter).") var seed: UInt64 = 0
     @Option(help: "Record the image every K steps.") var historyEvery = 10
@@ -62,9 +62,8 @@ struct Optimize: ParsableCommand {
         let space = PixelSpace(info)
         let isOutput = (info.aliases[layer!] ?? layer!) == graph.values[graph.outputs[0]].name
         func objective(_ u: UnitAddress) -> Objective {
-            if isOutput { return .logit(u.channel) }
-            if channelMean { return .channel(layer!, u.channel) }
-            return .unit(layer!, channel: u.channel, y: u.position?.y, x: u.position?.x)
+            .forUnit(layer: layer!, channel: u.channel, channelMean: channelMean, y: u.position?.y, x: u.position?.x,
+                     graph: graph, info: info)
         }
         if let units {
             let list = units.split(separator: ",").map { UnitAddress(channel: Int($0)!) }

@@ -2,7 +2,7 @@ import Capture
 import Glibc
 import Imaging
 import LivePipeline
-import Network
+import NeuralNetwork
 import Tensors
 import Testing
 import TestSupport
@@ -66,6 +66,9 @@ import Visualization
         let next = UnitSelection(layerIndex: 0, channel: 5, mode: .deconvnet)
         pipeline.update { $0.selection = next }
         try checkProbe(pipeline, next)
+        let mean = UnitSelection(layerIndex: 1, channel: 4, mode: .gradient, objective: .channelMean)
+        pipeline.update { $0.selection = mean }
+        try checkProbe(pipeline, mean)
     }
 
     private func checkProbe(_ pipeline: LivePipeline, _ selection: UnitSelection) throws {
@@ -83,7 +86,11 @@ import Visualization
             let layer = layers[selection.layerIndex]
             model.info.fill(session.input, from: model.info.networkView(of: FakeCamera.image(frameIndex)))
             session.forward(upTo: layer.valueID)
-            let expected = try session.backward(from: layer.valueID, seed: .channelActivations(selection.channel), mode: selection.mode)
+            // The probe maximizes what the ascent does: the centre unit, or the channel's mean.
+            let seed: Seed = selection.objective == .channelMean
+                ? .channel(selection.channel, mean: true)
+                : .unit(channel: selection.channel, y: layer.height / 2, x: layer.width / 2)
+            let expected = try session.backward(from: layer.valueID, seed: seed, mode: selection.mode)
             #expect(probe.values == expected.array)
             return
         }
@@ -98,6 +105,41 @@ import Visualization
             return nil   // a newer snapshot arrived; the probe is for an older one
         }
         return s.sourceFrameIndex
+    }
+
+    /// Other viewers (browsers): their layers ride along in every snapshot and their units are probed as well, each
+    /// result equal to a sequential forward/backward on the same frame.
+    @Test func watchedLayersAndExtraProbesServeOtherViewers() throws {
+        let camera = FakeCamera()
+        let pipeline = makePipeline([fakeSource(camera)], layer: 1, channel: 0)
+        pipeline.start()
+        defer { pipeline.stop() }
+        #expect(pipeline.wait(timeout: 10) { pipeline.latestSnapshot != nil })
+        pipeline.update { $0.frozen = true }
+        let extras: Set<UnitSelection> = [UnitSelection(layerIndex: 0, channel: 3, mode: .guided),
+                                          UnitSelection(layerIndex: 2, channel: 1, mode: .deconvnet)]
+        pipeline.update {
+            $0.watchedLayers = [0, 2]
+            $0.extraProbes = extras
+        }
+        #expect(pipeline.wait(timeout: 10) { pipeline.latestSnapshot?.watchedActivations.keys.sorted() == [0, 2] })
+        let snapshot = try #require(pipeline.latestSnapshot)
+        let image = FakeCamera.image(snapshot.sourceFrameIndex)
+        for index in 0..<3 {
+            #expect(snapshot.activations(ofLayer: index) == reference(image, layer: layers[index]).activations)
+        }
+        for selection in extras {
+            #expect(pipeline.wait(timeout: 10) { pipeline.latestProbe(for: selection)?.snapshotSequence == snapshot.sequence })
+            let probe = try #require(pipeline.latestProbe(for: selection))
+            let layer = layers[selection.layerIndex]
+            let session = Session(graph: model.graph)
+            model.info.fill(session.input, from: model.info.networkView(of: image))
+            session.forward(upTo: layer.valueID)
+            let expected = try session.backward(from: layer.valueID,
+                                                seed: .unit(channel: selection.channel, y: layer.height / 2, x: layer.width / 2),
+                                                mode: selection.mode)
+            #expect(probe.values == expected.array)
+        }
     }
 
     @Test func frozenFrameIsRecomputedForANewLayerAndNotReplaced() throws {
@@ -166,22 +208,42 @@ import Visualization
         #expect(pipeline.sourceStatus.source.hasPrefix("second"))
     }
 
-    @Test func unitWorkerRestartsOnSelectionChange() throws {
+    @Test func ascentFinishesLikeADirectRunAndRestartsOnSelectionChange() throws {
         let camera = FakeCamera()
-        let pipeline = makePipeline([fakeSource(camera)], layer: 1, channel: 0)
-        let results: LatestValue<UnitWork<Int>> = pipeline.addUnitWorker(name: "test-worker") { selection, isCancelled, publish in
-            var step = 0
-            while !isCancelled() && step < 100_000 {
-                step += 1
-                if step % 100 == 0 { publish(selection.channel * 1_000_000 + step) }
-            }
-        }
+        let pipeline = makePipeline([fakeSource(camera)], layer: 1, channel: 2)
+        let settings = AscentSettings(preset: Preset.named(Preset.defaultName)!, iterations: 12, seed: 5)
+        pipeline.update { $0.ascent = settings }
         pipeline.start()
         defer { pipeline.stop() }
-        #expect(pipeline.wait(timeout: 10) { results.value?.selection.channel == 0 })
+        func finished(_ channel: Int) -> AscentSnapshot? {
+            guard let a = pipeline.latestAscent, a.selection.channel == channel, a.phase == .finished else { return nil }
+            return a
+        }
+        #expect(pipeline.wait(timeout: 30) { finished(2) != nil })
+        let live = try #require(finished(2))
+        // The same run on the calling thread, through the library directly.
+        let objective = Objective.forUnit(layer: "conv2", channel: 2, channelMean: false, graph: model.graph, info: model.info)
+        let evaluator = try ObjectiveEvaluator(objective, session: Session(graph: model.graph), space: PixelSpace(model.info),
+                                               info: model.info)
+        let direct = try GradientAscent(evaluator: evaluator, preset: settings.preset, iterations: 12, seed: 5).run()
+        #expect(live.objectiveName == "conv2:2" && live.step == 12 && live.curve.count == 12 && live.error == nil)
+        #expect(live.image?.pixels == direct.best.pixels && live.seen?.pixels == direct.bestAsSeen.pixels)
+        #expect(live.history.count == 12 / settings.historyEvery)
+        #expect(pipeline.statistics.ascentSecondsToFinish > 0 && pipeline.statistics.ascentStepsPerSecond > 0)
+
         pipeline.update { $0.selection.channel = 3 }
-        #expect(pipeline.wait(timeout: 10) { results.value?.selection.channel == 3 })
-        #expect((results.value?.progress ?? 0) / 1_000_000 == 3)
+        #expect(pipeline.wait(timeout: 30) { finished(3) != nil })
+        #expect(finished(3)?.objectiveName == "conv2:3")
+    }
+
+    @Test func ascentErrorIsPublishedNotSwallowed() {
+        let pipeline = makePipeline([fakeSource(FakeCamera())], layer: 1, channel: 99)
+        pipeline.update { $0.ascent = AscentSettings(preset: Preset.named(Preset.defaultName)!, iterations: 4) }
+        pipeline.start()
+        defer { pipeline.stop() }
+        #expect(pipeline.wait(timeout: 30) { pipeline.latestAscent?.phase == .failed })
+        let error = pipeline.latestAscent?.error ?? ""
+        #expect(error.contains("conv2:99"), "\(error)")
     }
 }
 

@@ -1,5 +1,5 @@
 import Imaging
-import Network
+import NeuralNetwork
 import ONNXImport
 import Tensors
 import TestSupport

@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 import Tensors
 
 /// A graph of one node: input `wrt` is the graph input (the one backward differentiates),

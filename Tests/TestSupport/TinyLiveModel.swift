@@ -1,7 +1,7 @@
 import Capture
 import Glibc
 import Imaging
-import Network
+import NeuralNetwork
 import Synchronization
 import Tensors
 

@@ -2,7 +2,7 @@ import Capture
 import Foundation
 import Imaging
 import LivePipeline
-import Network
+import NeuralNetwork
 import ONNXImport
 import Testing
 import TestSupport

@@ -1,7 +1,7 @@
 import Foundation
 import Imaging
 import LivePipeline
-import Network
+import NeuralNetwork
 import Testing
 import TestSupport
 import Viewer

@@ -1,6 +1,6 @@
 import Foundation
 import Imaging
-import Network
+import NeuralNetwork
 import Tensors
 import Testing
 import TestSupport

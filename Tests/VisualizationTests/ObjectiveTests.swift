@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import NeuralNetwork
 import Tensors
 import Testing
 import TestSupport

@@ -1,6 +1,6 @@
 import Foundation
 import Imaging
-import Network
+import NeuralNetwork
 import ONNXImport
 import Tensors
 import Testing

@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 import Tensors
 import TestSupport
 import Visualization

@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 import Tensors
 
 /// Goodfellow et al.'s fast gradient sign method: one step of size ε (0…255 pixel units) along the

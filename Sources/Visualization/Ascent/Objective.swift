@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 import Tensors
 
 /// Which layer an objective term reads: a named value (or manifest alias) or the graph's output.
@@ -126,5 +126,17 @@ extension Objective {
     /// log p(k) after softmax of the output: FGSM moves along its sign (toward k) or against it (away).
     public static func logProbability(_ k: Int) -> Objective {
         Objective(name: "logp:\(k)", .logProbability(k))
+    }
+}
+
+extension Objective {
+    /// The objective for channel `channel` of `layer` that `deepvis optimize` and the live viewer share: the class
+    /// score when `layer` is the graph's output, else the channel's spatial mean or its unit at (`y`, `x`) (centre by default).
+    public static func forUnit(layer: String, channel: Int, channelMean: Bool, y: Int? = nil, x: Int? = nil,
+                               graph: Graph, info: ModelInfo) -> Objective {
+        let resolved = info.aliases[layer] ?? layer
+        if let output = graph.outputs.first, resolved == graph.values[output].name { return .logit(channel) }
+        if channelMean { return .channel(layer, channel) }
+        return .unit(layer, channel: channel, y: y, x: x)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import NeuralNetwork
 import Tensors
 
 /// An objective's score at one image, each term's unweighted value, and d(score)/dx.

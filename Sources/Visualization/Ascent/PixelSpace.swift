@@ -1,6 +1,6 @@
 import Foundation
 import Imaging
-import Network
+import NeuralNetwork
 import Tensors
 
 /// The paper's image scale: 0…255 pixels minus the model's mean, planar [1,3,H,W].

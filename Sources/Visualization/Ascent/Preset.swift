@@ -114,6 +114,9 @@ public struct Preset: Sendable, Equatable, Codable {
     /// The built-in preset called `name`.
     public static func named(_ name: String) -> Preset? { all.first { $0.name == name } }
 
+    /// The preset used when none is given (`deepvis optimize`, the live viewer, the unit-image store): the one place to change it.
+    public static let defaultName = "paper-3"
+
     /// One line for `--list-presets`.
     public var listing: String {
         var parts = ["\(iterations) steps", stepRule.description]

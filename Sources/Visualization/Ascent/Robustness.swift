@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import NeuralNetwork
 import Tensors
 
 /// Scores that adversarial noise cannot game: an image only counts if it still works after random

@@ -1,6 +1,6 @@
 import Foundation
 import Imaging
-import Network
+import NeuralNetwork
 import Tensors
 
 /// Where an atlas's images come from: a description for `atlas.json` and a pull function

@@ -1,6 +1,6 @@
 import Foundation
 import Imaging
-import Network
+import NeuralNetwork
 import Tensors
 
 /// The result of an atlas's data pass: each unit's top patches, the names of the images searched,

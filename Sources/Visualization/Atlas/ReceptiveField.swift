@@ -1,4 +1,4 @@
-import Network
+import NeuralNetwork
 
 /// Where in the input image one spatial unit of a layer can look, found analytically from the graph.
 ///

@@ -1,0 +1,178 @@
+import Foundation
+import Imaging
+import NeuralNetwork
+import Synchronization
+import Visualization
+
+/// How the live gradient ascent runs; part of `PipelineControls`, so any change restarts the run.
+public struct AscentSettings: Sendable, Equatable {
+    /// The regularizer recipe (`Preset.all`).
+    public var preset: Preset
+    /// Steps per unit.
+    public var iterations: Int
+    /// Seed of the start image and the jitter; a new seed restarts the run from another start.
+    public var seed: UInt64
+
+    /// `preset` for `iterations` steps (default: the preset's own), starting from `seed`.
+    public init(preset: Preset, iterations: Int? = nil, seed: UInt64 = 0) {
+        self.preset = preset
+        self.iterations = iterations ?? preset.iterations
+        self.seed = seed
+    }
+
+    /// History entries recorded per run: the viewer's slider has about this many stops.
+    public var historyEvery: Int { max(1, iterations / 40) }
+}
+
+/// Where a unit's optimized image came from.
+public enum UnitImageSource: String, Sendable, Equatable, CaseIterable {
+    /// Computed in this session by the ascent thread.
+    case computed
+    /// Read from the unit-image store (a finished run of an earlier session or of `deepvis optimize`).
+    case store
+    /// Read from a `deepvis atlas` output given with `--atlas`.
+    case atlas
+}
+
+/// Where a live gradient ascent stands.
+public enum AscentPhase: String, Sendable, Equatable {
+    case running, finished
+    /// The selection or the settings changed before the run finished.
+    case cancelled
+    /// The objective could not be set up or the run diverged; `AscentSnapshot.error` says why.
+    case failed
+}
+
+/// The live gradient ascent of one unit, published after every step: an immutable value the UI reads freely.
+public struct AscentSnapshot: Sendable {
+    /// The unit (and objective) optimized; the UI shows the snapshot only while this is still selected.
+    public var selection: UnitSelection
+    public var settings: AscentSettings
+    /// The objective's name, e.g. "blocks.15:3" or "logit:281" (as in `deepvis optimize` file names).
+    public var objectiveName: String
+    public var phase: AscentPhase
+    /// Steps done so far (`settings.iterations` once finished).
+    public var step: Int
+    /// The objective at the newest step; nil before the first.
+    public var objective: Float?
+    /// The objective at every step so far.
+    public var curve: [Float]
+    /// The newest history image while running; the best image once finished.
+    public var image: RGBImage?
+    /// The best image as the network saw it (finished runs).
+    public var seen: RGBImage?
+    /// Images recorded every `settings.historyEvery` steps (and at the last step), oldest first.
+    public var history: [HistoryEntry]
+    /// Why the run failed, in plain words; nil unless `phase == .failed`.
+    public var error: String?
+    public var source: UnitImageSource
+    /// Steps per second so far (0 before the first step).
+    public var stepsPerSecond: Double
+    /// Seconds from the start of the run to now (running) or to its end.
+    public var elapsedSeconds: Double
+
+    /// Seconds left at the current rate while running; nil otherwise.
+    public var secondsRemaining: Double? {
+        guard phase == .running, stepsPerSecond > 0 else { return nil }
+        return Double(settings.iterations - step) / stepsPerSecond
+    }
+}
+
+/// The ascent thread's body: gradient ascent of the selected unit, restarted whenever the unit or the settings change.
+///
+/// It runs at the forward thread's priority (nice 0) so a clicked unit finishes in seconds rather than minutes, and
+/// yields to the forward pass instead: after a step, while frames arrive but the forward rate is below
+/// `Configuration.forwardFloorFPS`, it sleeps `Configuration.ascentYieldSeconds`. It ignores pause and freeze:
+/// the ascent does not read frames, and a paused picture is a good moment to watch it finish.
+final class AscentLoop: @unchecked Sendable {
+    private let pipeline: LivePipeline
+    private let wake = WakeUp()
+    /// Owned by the ascent thread; one session serves every run.
+    private var session: Session?
+    private var lastRun: (selection: UnitSelection, settings: AscentSettings)?
+
+    init(pipeline: LivePipeline) {
+        self.pipeline = pipeline
+        pipeline.registerWake(wake)
+    }
+
+    func run() {
+        while !pipeline.isStopping {
+            let controls = pipeline.controls
+            guard let settings = controls.ascent,
+                  lastRun.map({ !$0.selection.sameUnit(as: controls.selection) || $0.settings != settings }) ?? true else {
+                wake.wait(seconds: 1)
+                continue
+            }
+            lastRun = (controls.selection, settings)
+            optimize(controls.selection, settings)
+        }
+    }
+
+    /// True once the thread should give up the current run.
+    private func cancelled(_ selection: UnitSelection, _ settings: AscentSettings) -> Bool {
+        let controls = pipeline.controls
+        return pipeline.isStopping || !controls.selection.sameUnit(as: selection) || controls.ascent != settings
+    }
+
+    private func optimize(_ selection: UnitSelection, _ settings: AscentSettings) {
+        let layer = pipeline.layers[selection.layerIndex]
+        let objective = Objective.forUnit(layer: layer.name, channel: selection.channel,
+                                          channelMean: selection.objective == .channelMean,
+                                          graph: pipeline.graph, info: pipeline.info)
+        var snapshot = AscentSnapshot(selection: selection, settings: settings, objectiveName: objective.name, phase: .running,
+                                      step: 0, objective: nil, curve: [], image: nil, seen: nil, history: [], error: nil,
+                                      source: .computed, stepsPerSecond: 0, elapsedSeconds: 0)
+        let start = uptimeNanoseconds()
+        func elapsed() -> Double { Double(uptimeNanoseconds() - start) / 1e9 }
+        pipeline.publish(snapshot)
+        do {
+            let session = session ?? Session(graph: pipeline.graph)
+            self.session = session
+            let evaluator = try ObjectiveEvaluator(objective, session: session, space: PixelSpace(pipeline.info),
+                                                   info: pipeline.info)
+            let ascent = GradientAscent(evaluator: evaluator, preset: settings.preset, iterations: settings.iterations,
+                                        seed: settings.seed, historyEvery: settings.historyEvery)
+            ascent.shouldStop = { [self] in cancelled(selection, settings) }
+            ascent.onHistory = { entry in
+                snapshot.history.append(entry)
+                snapshot.image = entry.image
+            }
+            ascent.onProgress = { [self] progress in
+                snapshot.step = progress.step + 1
+                snapshot.objective = progress.objective
+                snapshot.curve.append(progress.objective)
+                snapshot.elapsedSeconds = elapsed()
+                snapshot.stepsPerSecond = Double(snapshot.step) / max(snapshot.elapsedSeconds, 1e-9)
+                pipeline.publish(snapshot)
+                yieldToForward()
+            }
+            let result = try ascent.run()
+            snapshot.image = result.best
+            snapshot.seen = result.bestAsSeen
+            switch result.stop {
+            case .finished: snapshot.phase = .finished
+            case .cancelled: snapshot.phase = .cancelled
+            case let .diverged(_, message):
+                snapshot.phase = .failed
+                snapshot.error = message
+            }
+        } catch {
+            snapshot.phase = .failed
+            snapshot.error = "gradient ascent of \(objective.name): \(error)"
+        }
+        snapshot.elapsedSeconds = elapsed()
+        pipeline.publish(snapshot)
+    }
+
+    /// Sleeps briefly when the forward pass has fallen below its floor while frames keep arriving.
+    private func yieldToForward() {
+        let configuration = pipeline.configuration
+        guard !configuration.lossless else { return }
+        let controls = pipeline.controls
+        let floor = configuration.forwardFloorFPS
+        guard !controls.paused, !controls.frozen, pipeline.captureRate.rate() >= floor,
+              pipeline.forwardRate.rate() < floor else { return }
+        Thread.sleep(forTimeInterval: configuration.ascentYieldSeconds)
+    }
+}
