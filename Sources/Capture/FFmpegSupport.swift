@@ -17,7 +17,8 @@ func ffmpegErrorString(_ code: Int32) -> String {
     return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
 }
 
-/// Turns FFmpeg's stderr chatter down to real errors, once per process (it is global state).
+/// Silences FFmpeg's stderr chatter, once per process (it is global state): its errors reach the user through our
+/// own one-line messages (`notAVideo`, `truncated`), which quote FFmpeg's reason.
 let quietFFmpegLogging: Void = {
-    av_log_set_level(AV_LOG_ERROR)
+    av_log_set_level(AV_LOG_FATAL)
 }()

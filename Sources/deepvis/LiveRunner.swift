@@ -78,6 +78,7 @@ struct LiveRunner {
             fail(error.description)
         }
         let viewer = LiveViewer(pipeline: pipeline, window: window)
+        viewer.firstFrameTimeout = options.firstFrameTimeout
         if let preset = options.ascentPreset {
             viewer.optimization = LiveAscent.attach(to: pipeline, graph: graph, info: info, preset: preset,
                                                     iterations: options.ascentIterations)
@@ -102,6 +103,7 @@ struct LiveRunner {
                 + "\(pipeline.layers[window.state.layerIndex].name)\t\(window.state.selectedUnit)\n"
         }
         pipeline.stop()
+        if let failure = viewer.startFailure { fail(failure) }
         if let saveError { fail(saveError) }
         if let out = mode.out, mode.headless {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

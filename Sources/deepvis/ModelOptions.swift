@@ -9,14 +9,14 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "An ONNX CNN file (default: Models/efficientnet-lite0.onnx, fetched by Scripts/fetch-model).")
     var model: String?
 
-    @Option(name: .customLong("threads"), help: "Compute threads (OpenBLAS and our own loops; default 2, `live`: 1 per pipeline thread).")
+    @Option(name: .customLong("threads"), help: "Compute threads, 1–64 (OpenBLAS and our own loops; default 2, `live`: 1 per pipeline thread).")
     var threadCount: Int?
 
     /// --threads, or 2: the batch commands' default (`live` runs several threads and defaults to 1).
     var threads: Int { threadCount ?? 2 }
 
     func validate() throws {
-        guard (1...64).contains(threadCount ?? 2) else { throw ValidationError("--threads must be between 1 and 64") }
+        try OptionRanges.check(threadCount ?? 2, 1...64, "--threads")
     }
 
     /// The model path: --model, $DEEPVIS_MODEL, or the default model found beside the current directory or the executable.
