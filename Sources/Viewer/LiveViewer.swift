@@ -98,19 +98,22 @@ public final class LiveViewer {
             timeout = min(timeout, max(limit - elapsedSeconds, 0))
         }
         let satisfied = pipeline.wait(timeout: timeout) {
-            isReady(pipeline.controls) || (pipeline.latestSnapshot == nil && pipeline.sourceStatus.phase == .ended)
+            isReady(pipeline.controls)
+                || (firstFrameTimeout != nil && pipeline.latestSnapshot == nil && pipeline.sourceStatus.phase == .ended)
         }
         if satisfied || pipeline.sourceStatus.phase == .ended { awaitingAfter = nil }
     }
 
     /// Before the first snapshot: why none will come (the source ended) or has come in time, else nil.
+    /// Only with a `firstFrameTimeout`: without one, the run waits as it always did.
     private func firstFrameProblem() -> String? {
+        guard let limit = firstFrameTimeout else { return nil }
         let status = pipeline.sourceStatus
         // The status's hints after " — " (showing the last frame, press c) do not apply when nothing was shown.
         let reason = status.message.components(separatedBy: " — ").first ?? ""
         let detail = reason.isEmpty ? "" : ": \(reason)"
         if status.phase == .ended { return "no frame from \(status.source)\(detail)" }
-        guard let limit = firstFrameTimeout, elapsedSeconds >= limit else { return nil }
+        guard elapsedSeconds >= limit else { return nil }
         return "no frame from \(status.source) within \(limit) s\(detail)"
     }
 
