@@ -70,6 +70,25 @@ enum MalformedCorpus {
         }
     }
 
+    /// The ranges `validate()` enforces are the ones `--help` states (one table, `OptionRanges`, feeds both).
+    @Test func helpStatesTheRanges() throws {
+        let expected: [(command: [String], ranges: [String])] = [
+            (["classify"], ["How many classes to print (1–1000)", "1–64"]),
+            (["bench"], ["Timed runs (1–100000)", "Untimed warm-up runs (0–10000)"]),
+            (["live"], ["(0.01–86400)", "1–10000000", "width 320–7680", "height", "(0.1–3600)", "(2–100000)"]),
+            (["atlas", "build"], ["channels 0–65535", "(1–100)", "(1–1000000)", "0 ≤ i < n ≤ 100000"]),
+            (["optimize"], ["Iterations, 1–100000", "(0–100000; 0: no history)", "(1–120)"]),
+            (["invert"], ["(0–1000)"]),
+        ]
+        for (command, ranges) in expected {
+            let r = try CLI.run(command + ["--help"], timeout: 60)
+            #expect(r.status == 0)
+            // argument-parser wraps help at 80 columns: compare with the line breaks and indentation folded.
+            let text = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            for range in ranges { #expect(text.contains(range), "\(command.joined(separator: " ")) --help lacks '\(range)'") }
+        }
+    }
+
     @Test(arguments: MalformedCorpus.cases)
     func malformedInputGivesOneClearErrorOrWorks(_ c: MalformedCase) throws {
         let out = try ExternalTools.temporaryDirectory("malformed")
