@@ -30,7 +30,7 @@ final class FFmpegDecoder {
     private(set) var lastTimestamp: Double?
 
     init(path: String) throws {
-        _ = quietFFmpegLogging
+        _ = ffmpegProcessSettings
         self.path = path
         // A throwing init never reaches `deinit` (found by Scripts/fuzz video: every rejected file leaked its
         // demuxer and decoder state), so the state lives in locals, freed here unless the init completes.
