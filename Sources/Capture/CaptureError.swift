@@ -26,6 +26,8 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
     case truncated(path: String, framesDecoded: Int, reason: String)
     /// A folder with no JPEG or PNG files in it.
     case noImages(path: String)
+    /// A folder whose every image failed to decode; `example` is one of the errors.
+    case noReadableImages(path: String, example: String)
     /// One image of a folder could not be read; the next call moves on to the next image.
     case image(ImagingError)
     /// `next` was called after `close()`.
@@ -61,6 +63,7 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAVideo(let p, let r): return "\(p): not a video FFmpeg can decode (\(r))"
         case .truncated(let p, let n, let r): return "\(p): truncated or corrupt after \(n) frames (\(r))"
         case .noImages(let p): return "\(p): no JPEG or PNG images in this folder"
+        case .noReadableImages(let p, let e): return "\(p): none of the images in this folder can be read (e.g. \(e))"
         case .image(let e): return e.description
         case .closed(let s): return "\(s): source is closed"
         case .noEncoder(let f, let tried):

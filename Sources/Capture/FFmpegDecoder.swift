@@ -30,12 +30,23 @@ final class FFmpegDecoder {
     private(set) var lastTimestamp: Double?
 
     init(path: String) throws {
-        _ = quietFFmpegLogging
+        _ = ffmpegProcessSettings
         self.path = path
-        var context: UnsafeMutablePointer<AVFormatContext>?
-        var status = avformat_open_input(&context, path, nil, nil)
-        guard status >= 0, let context else { throw CaptureError.notAVideo(path: path, reason: ffmpegErrorString(status)) }
-        format = context
+        // A throwing init never reaches `deinit` (found by Scripts/fuzz video: every rejected file leaked its
+        // demuxer and decoder state), so the state lives in locals, freed here unless the init completes.
+        var formatContext: UnsafeMutablePointer<AVFormatContext>?
+        var codecContext: UnsafeMutablePointer<AVCodecContext>?
+        var opened = false
+        defer {
+            if !opened {
+                avcodec_free_context(&codecContext)
+                avformat_close_input(&formatContext)
+            }
+        }
+        var status = avformat_open_input(&formatContext, path, nil, nil)
+        guard status >= 0, let context = formatContext else {
+            throw CaptureError.notAVideo(path: path, reason: ffmpegErrorString(status))
+        }
         status = avformat_find_stream_info(context, nil)
         guard status >= 0 else { throw CaptureError.notAVideo(path: path, reason: ffmpegErrorString(status)) }
         var decoder: UnsafePointer<AVCodec>?
@@ -46,14 +57,17 @@ final class FFmpegDecoder {
         }
         streamIndex = status
         let stream = context.pointee.streams[Int(status)]!
-        codec = avcodec_alloc_context3(decoder)
-        guard let codec else { throw CaptureError.notAVideo(path: path, reason: "out of memory") }
+        codecContext = avcodec_alloc_context3(decoder)
+        guard let codec = codecContext else { throw CaptureError.notAVideo(path: path, reason: "out of memory") }
         avcodec_parameters_to_context(codec, stream.pointee.codecpar)
         codec.pointee.thread_count = 0  // FFmpeg picks, as the ffmpeg CLI does
         status = avcodec_open2(codec, decoder, nil)
         guard status >= 0 else { throw CaptureError.notAVideo(path: path, reason: "cannot open decoder: \(ffmpegErrorString(status))") }
         guard codec.pointee.width > 0, codec.pointee.height > 0 else {
             throw CaptureError.notAVideo(path: path, reason: "video stream has no size")
+        }
+        guard Int(codec.pointee.width) * Int(codec.pointee.height) <= ImageLimits.maxPixels else {
+            throw CaptureError.notAVideo(path: path, reason: "implausible frame size \(codec.pointee.width)x\(codec.pointee.height)")
         }
         width = Int(codec.pointee.width)
         height = Int(codec.pointee.height)
@@ -72,6 +86,9 @@ final class FFmpegDecoder {
         expectedFrames = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
         packet = av_packet_alloc()
         frame = av_frame_alloc()
+        format = formatContext
+        self.codec = codecContext
+        opened = true
     }
 
     deinit {
@@ -140,6 +157,10 @@ final class FFmpegDecoder {
     /// swscale to RGB24 with the frame's own colour matrix and range, as the ffmpeg CLI's scale filter does.
     private func convert(_ frame: UnsafeMutablePointer<AVFrame>) throws -> RGBImage {
         let w = Int(frame.pointee.width), h = Int(frame.pointee.height)
+        // Streams may change size mid-way (H.264 SPS changes): every frame gets the stills' pixel cap.
+        guard w > 0, h > 0, w * h <= ImageLimits.maxPixels else {
+            throw CaptureError.truncated(path: path, framesDecoded: 0, reason: "frame of implausible size \(w)x\(h)")
+        }
         let source = AVPixelFormat(rawValue: frame.pointee.format)
         scaler = sws_getCachedContext(scaler, Int32(w), Int32(h), source, Int32(w), Int32(h), AV_PIX_FMT_RGB24,
                                       Int32(SWS_BILINEAR), nil, nil, nil)

@@ -17,7 +17,7 @@ final class FFmpegEncoder {
     /// Opens `encoder` for `width`×`height` frames of `pixelFormat` and writes the `muxer`'s header to `path`.
     init(path: String, muxer: String, encoder: UnsafePointer<AVCodec>, pixelFormat: AVPixelFormat, width: Int, height: Int,
          framesPerSecond: Int, options: [String: String]) throws {
-        _ = quietFFmpegLogging
+        _ = ffmpegProcessSettings
         self.path = path
         encoderName = String(cString: encoder.pointee.name)
         var context: UnsafeMutablePointer<AVFormatContext>?

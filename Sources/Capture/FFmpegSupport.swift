@@ -17,7 +17,16 @@ func ffmpegErrorString(_ code: Int32) -> String {
     return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
 }
 
-/// Turns FFmpeg's stderr chatter down to real errors, once per process (it is global state).
-let quietFFmpegLogging: Void = {
-    av_log_set_level(AV_LOG_ERROR)
+/// FFmpeg's process-wide settings, applied once (they are global state), before the first file is opened:
+/// - its stderr chatter is silenced below "fatal": its errors reach the user through our own one-line messages
+///   (`notAVideo`, `truncated`), which quote FFmpeg's reason;
+/// - one allocation may not exceed `ffmpegMaxAllocation`: a 1.6 KB QuickTime file found by `Scripts/fuzz video`
+///   (Tests/Fixtures/fuzz/video/oom-mov-1gib) made the mov demuxer ask for 1 GiB while opening it.
+let ffmpegProcessSettings: Void = {
+    av_log_set_level(AV_LOG_FATAL)
+    av_max_alloc(ffmpegMaxAllocation)
 }()
+
+/// 512 MiB: above the largest single buffer a frame within `ImageLimits.maxPixels` needs (one 16-bit plane of
+/// 100 megapixels is 200 MB, a packed 8-bit RGB frame 300 MB), far below what hostile headers ask for.
+let ffmpegMaxAllocation = 512 << 20

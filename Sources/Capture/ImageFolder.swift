@@ -15,6 +15,8 @@ public final class ImageFolder: FrameSource, @unchecked Sendable {
     private var clockStart: Double?
     private var isClosed = false
     private var cache: (file: String, image: RGBImage)?
+    /// Files that failed to decode since the last good one; a whole pass of them means nothing here is readable.
+    private var failuresInARow = 0
 
     /// A folder of images (sorted, by extension .jpg/.jpeg/.png; contents are still sniffed) or a single image file.
     public init(path: String, interval: Double = 3, loop: Bool = true) throws {
@@ -44,7 +46,8 @@ public final class ImageFolder: FrameSource, @unchecked Sendable {
     }
 
     /// The next image when its turn comes; nil after the last one unless looping.
-    /// A file that fails to decode throws `.image(…)` and is skipped by the following call.
+    /// A file that fails to decode throws `.image(…)` and is skipped by the following call (at once: a bad
+    /// file takes no time slot); when every file has failed in a row, `.noReadableImages` ends the stream.
     public func next(timeout: Double) throws -> Frame? {
         guard !isClosed else { throw CaptureError.closed(source: path) }
         if position >= files.count {
@@ -62,8 +65,18 @@ public final class ImageFolder: FrameSource, @unchecked Sendable {
         sleep(seconds: wait)
         let file = files[position]
         position += 1
+        let image: RGBImage
+        do {
+            image = try loadImage(file)
+        } catch let error as CaptureError {
+            failuresInARow += 1
+            guard failuresInARow < files.count else {
+                throw CaptureError.noReadableImages(path: path, example: error.description)
+            }
+            throw error
+        }
+        failuresInARow = 0
         defer { frameIndex += 1 }
-        let image = try loadImage(file)
         return Frame(image: image, timestamp: due, index: frameIndex)
     }
 

@@ -16,11 +16,24 @@ final class V4L2Device {
         guard (info.st_mode & S_IFMT) == S_IFCHR else {
             throw CaptureError.notACaptureDevice(path: path, reason: "not a device node")
         }
+        try V4L2Device.checkAnswersQueryCap(path)
         fd = cv4l2_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw V4L2Device.error(errno, path: path, operation: "open") }
     }
 
     deinit { close() }
+
+    /// Asks the kernel directly (plain open and ioctl) whether the node is a V4L2 device at all: libv4l2 prints
+    /// its own complaints to stderr for one that is not (/dev/null), and the user should see one line, ours.
+    private static func checkAnswersQueryCap(_ path: String) throws {
+        let probe = Glibc.open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        guard probe >= 0 else { throw error(errno, path: path, operation: "open") }
+        var capability = v4l2_capability()
+        let status = ioctl(probe, CV4L2_VIDIOC_QUERYCAP, &capability)
+        let code = errno
+        _ = Glibc.close(probe)
+        if status != 0 && (code == ENOTTY || code == EINVAL) { throw error(code, path: path, operation: "VIDIOC_QUERYCAP") }
+    }
 
     /// Closes the node; later requests fail as if it were unplugged.
     func close() {

@@ -5,14 +5,18 @@ import Glibc
 /// Whole-file reads and atomic writes with POSIX calls, so errors name the real cause
 /// (missing, permission, a directory) in `ImagingError` terms.
 public enum FileBytes {
-    /// Reads a whole file.
-    public static func read(path: String) throws -> [UInt8] {
+    /// Reads a whole file of at most `limit` bytes. Regular files and pipes only: a device node such as
+    /// /dev/zero would otherwise be read until memory runs out.
+    public static func read(path: String, limit: Int = ImageLimits.maxFileBytes) throws -> [UInt8] {
         let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw error(errno, path: path) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw error(errno, path: path) }
-        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw ImagingError.io(path: path, reason: "is a directory") }
+        let kind = info.st_mode & S_IFMT
+        guard kind != S_IFDIR else { throw ImagingError.io(path: path, reason: "is a directory") }
+        guard kind == S_IFREG || kind == S_IFIFO else { throw ImagingError.io(path: path, reason: "not a regular file") }
+        guard Int(info.st_size) <= limit else { throw tooLarge(path, limit) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(info.st_size))
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -20,6 +24,7 @@ public enum FileBytes {
             let n = chunk.withUnsafeMutableBytes { buf in retryingEINTR { Glibc.read(fd, buf.baseAddress, buf.count) } }
             if n < 0 { throw error(errno, path: path) }
             if n == 0 { return bytes }
+            guard bytes.count + n <= limit else { throw tooLarge(path, limit) }
             bytes.append(contentsOf: chunk[0..<n])
         }
     }
@@ -60,6 +65,10 @@ public enum FileBytes {
                 offset += n
             }
         }
+    }
+
+    private static func tooLarge(_ path: String, _ limit: Int) -> ImagingError {
+        .io(path: path, reason: "larger than \(limit >> 20) MiB, more than any image this program reads")
     }
 
     private static func error(_ code: Int32, path: String) -> ImagingError {

@@ -72,8 +72,10 @@ public enum JPEGEncoder {
     }
 }
 
-/// Sanity limits that keep a hostile header from asking for gigabytes.
-enum ImageLimits {
+/// Sanity limits that keep a hostile header from asking for gigabytes (stills and video frames alike).
+public enum ImageLimits {
     /// 100 megapixels: far beyond any camera frame or photo this project handles.
-    static let maxPixels = 100_000_000
+    public static let maxPixels = 100_000_000
+    /// 256 MiB: the largest image file read into memory.
+    public static let maxFileBytes = 256 << 20
 }

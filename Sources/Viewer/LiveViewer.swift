@@ -12,6 +12,11 @@ public final class LiveViewer {
     public let window: ViewerWindow
     /// Longest wait for one frame in lossless mode, in seconds.
     public var losslessTimeout = 60.0
+    /// Seconds to wait for the source's first frame: then a headless run stops and a window shows why. nil: forever.
+    public var firstFrameTimeout: Double?
+    /// Why the run stopped before any frame arrived (timeout, or a source that ended first), if it did.
+    public private(set) var startFailure: String?
+    private var startMessageShown = false
     let layers: [LayerInfo]
     private var sequence = 0
     private var lastVersion = -1
@@ -67,6 +72,7 @@ public final class LiveViewer {
     /// The frame to draw now, or nil if nothing changed (live mode).
     func nextFrame() -> DisplayFrame? {
         if pipeline.configuration.lossless { waitForLosslessFrame() }
+        if pipeline.latestSnapshot == nil, let problem = firstFrameProblem() { return reportNoFrame(problem) }
         let version = pipeline.publishVersion
         guard version != lastVersion, let snapshot = pipeline.latestSnapshot else { return nil }
         lastVersion = version
@@ -86,8 +92,41 @@ public final class LiveViewer {
             pipeline.requestFrame()
         }
         needFrame = false
-        let satisfied = pipeline.wait(timeout: losslessTimeout) { isReady(pipeline.controls) }
+        var timeout = losslessTimeout
+        if pipeline.latestSnapshot == nil, let limit = firstFrameTimeout {
+            timeout = min(timeout, max(limit - elapsedSeconds, 0))
+        }
+        let satisfied = pipeline.wait(timeout: timeout) {
+            isReady(pipeline.controls)
+                || (firstFrameTimeout != nil && pipeline.latestSnapshot == nil && pipeline.sourceStatus.phase == .ended)
+        }
         if satisfied || pipeline.sourceStatus.phase == .ended { awaitingAfter = nil }
+    }
+
+    /// Before the first snapshot: why none will come (the source ended) or has come in time, else nil.
+    /// Only with a `firstFrameTimeout`: without one, the run waits as it always did.
+    private func firstFrameProblem() -> String? {
+        guard let limit = firstFrameTimeout else { return nil }
+        let status = pipeline.sourceStatus
+        // The status's hints after " — " (showing the last frame, press c) do not apply when nothing was shown.
+        let reason = status.message.components(separatedBy: " — ").first ?? ""
+        let detail = reason.isEmpty ? "" : ": \(reason)"
+        if status.phase == .ended { return "no frame from \(status.source)\(detail)" }
+        guard elapsedSeconds >= limit else { return nil }
+        return "no frame from \(status.source) within \(limit) s\(detail)"
+    }
+
+    /// Headless: stop the run with `problem`. Window: show it once (a camera may still come back).
+    private func reportNoFrame(_ problem: String) -> DisplayFrame? {
+        if window.configuration.output != .window {
+            startFailure = problem
+            window.apply(.quit)
+            return nil
+        }
+        guard !startMessageShown else { return nil }
+        startMessageShown = true
+        return DisplayFrame(input: RGBImage(width: 0, height: 0), layers: layers, source: pipeline.sourceStatus.source,
+                            status: problem)
     }
 
     private func isReady(_ controls: PipelineControls) -> Bool {

@@ -25,18 +25,20 @@ struct AtlasBuild: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Layer name (a convolutional layer; see `deepvis inspect`).") var layer: String
-    @Option(help: "Units (channels): A-B, or a list like 0-7,12 (default: every channel).") var units: String?
+    @Option(help: "Units (channels \(OptionRanges.text(OptionRanges.unit))): A-B, or a list like 0-7,12 (default: every channel).")
+    var units: String?
     @Option(help: "A folder of JPEG/PNG images to search for top patches.") var images: String?
     @Option(help: "A video file to search instead (frames sampled with --every and --max-frames).") var video: String?
-    @Option(help: "Video: use every K-th frame.") var every = 10
-    @Option(help: "Video: use at most N frames.") var maxFrames = 200
+    @Option(help: "Video: use every K-th frame (\(OptionRanges.text(OptionRanges.every))).") var every = 10
+    @Option(help: "Video: use at most N frames (\(OptionRanges.text(OptionRanges.maxFrames))).") var maxFrames = 200
     @Option(help: "Output directory (shared by all shards).") var out: String
-    @Option(help: "This process's shard, i/n with 0 ≤ i < n.") var shard: String?
-    @Option(help: "Shard count for JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).") var shards: Int?
+    @Option(help: "This process's shard, i/n with 0 ≤ i < n ≤ \(OptionRanges.shards.upperBound).") var shard: String?
+    @Option(help: "Shard count for JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs; \(OptionRanges.text(OptionRanges.shards))).")
+    var shards: Int?
     @Option(help: "Gradient ascent preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset: Preset = Preset.named("paper-3")!
-    @Option(help: "Gradient ascent iterations per unit.") var iterations = 200
+    @Option(help: "Gradient ascent iterations per unit (\(OptionRanges.text(OptionRanges.iterations))).") var iterations = 200
     @Option(help: "Random seed of the optimization.") var seed: UInt64 = 0
-    @Option(help: "Top patches per unit.") var patches = 9
+    @Option(help: "Top patches per unit (\(OptionRanges.text(OptionRanges.patches))).") var patches = 9
     @Option(help: "Backward image of each patch: deconvnet, guided or gradient.") var backward: BackwardMode = .deconvnet
     @Flag(help: "Only this shard's part of a data pass split by images (writes OUT/top/part-I-of-N.json); a later run uses the parts.")
     var topOnly = false
@@ -44,11 +46,12 @@ struct AtlasBuild: ParsableCommand {
     func validate() throws {
         guard (images == nil) != (video == nil) else { throw ValidationError("give exactly one of --images DIR and --video FILE") }
         if let units { _ = try parseUnits(units) }
-        if let shard { _ = try Shard(parsing: shard) }
-        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
-        if iterations < 1 || patches < 1 || every < 1 || maxFrames < 1 {
-            throw ValidationError("--iterations, --patches, --every and --max-frames must be at least 1")
-        }
+        if let shard { try OptionRanges.check(try Shard(parsing: shard).count, OptionRanges.shards, "--shard count") }
+        if let shards { try OptionRanges.check(shards, OptionRanges.shards, "--shards") }
+        try OptionRanges.check(iterations, OptionRanges.iterations, "--iterations")
+        try OptionRanges.check(patches, OptionRanges.patches, "--patches")
+        try OptionRanges.check(every, OptionRanges.every, "--every")
+        try OptionRanges.check(maxFrames, OptionRanges.maxFrames, "--max-frames")
     }
 
     func run() throws {

@@ -23,12 +23,12 @@ struct Backprop: ParsableCommand {
     @Option(help: "gradient, deconvnet or guided.") var mode: BackwardMode = .guided
     @Option(help: "raw, gray, norm or normblur.") var render: GradientRendering = .raw
     @Option(help: "Output PNG (with --top: a directory).") var out: String
-    @Option(help: "Write the K most active channels instead of one unit.") var top: Int?
+    @Option(help: "Write the K most active channels instead of one unit (\(OptionRanges.text(OptionRanges.top))).") var top: Int?
 
     func validate() throws {
         if unit == nil && top == nil { throw ValidationError("give --unit C[,Y,X] or --top K") }
         if let unit, UnitAddress(unit) == nil { throw ValidationError("--unit '\(unit)': expected C or C,Y,X with non-negative integers") }
-        if let top, top < 1 { throw ValidationError("--top must be at least 1") }
+        if let top { try OptionRanges.check(top, OptionRanges.top, "--top") }
     }
 
     func run() throws {

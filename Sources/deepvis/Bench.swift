@@ -9,10 +9,15 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Timed runs.") var runs = 50
-    @Option(help: "Untimed warm-up runs.") var warmup = 10
+    @Option(help: "Timed runs (\(OptionRanges.text(OptionRanges.runs))).") var runs = 50
+    @Option(help: "Untimed warm-up runs (\(OptionRanges.text(OptionRanges.warmup))).") var warmup = 10
     @Option(help: "Also backpropagate from the mean of this layer's channel 0 to the input.") var backwardFrom: String?
     @Flag(help: "Print the time per node (summed per op kind and the slowest nodes) to stderr.") var profile = false
+
+    func validate() throws {
+        try OptionRanges.check(runs, OptionRanges.runs, "--runs")
+        try OptionRanges.check(warmup, OptionRanges.warmup, "--warmup")
+    }
 
     func run() throws {
         let (graph, _, _) = try modelOptions.load(imageInput: false)

@@ -12,8 +12,12 @@ struct Classify: ParsableCommand {
     @Argument(help: "Image files.")
     var images: [String]
 
-    @Option(name: .shortAndLong, help: "How many classes to print.")
+    @Option(name: .shortAndLong, help: "How many classes to print (\(OptionRanges.text(OptionRanges.top))).")
     var top: Int = 5
+
+    func validate() throws {
+        try OptionRanges.check(top, OptionRanges.top, "--top")
+    }
 
     func run() throws {
         let (graph, info, _) = try modelOptions.load()
@@ -23,7 +27,7 @@ struct Classify: ParsableCommand {
         for path in images {
             let image: RGBImage
             do { image = try ImageCodec.read(path: path) } catch {
-                print("\(path): \(error)")
+                warn("\(error)")  // the message names the file; the other images are still classified
                 failed = true
                 continue
             }

@@ -50,9 +50,13 @@ struct Dream: ParsableCommand {
     @Argument(help: "A JPEG or PNG image.") var image: String
     @Option(help: "Layer name (see `deepvis inspect`).") var layer: String
     @Flag(help: "Caricature instead of deep dream.") var caricature = false
-    @Option(help: "Iterations.") var iterations = 40
+    @Option(help: "Iterations (\(OptionRanges.text(OptionRanges.iterations))).") var iterations = 40
     @Option(help: "Random seed (jitter).") var seed: UInt64 = 0
     @Option(help: "Output directory.") var out: String
+
+    func validate() throws {
+        try OptionRanges.check(iterations, OptionRanges.iterations, "--iterations")
+    }
 
     func run() throws {
         let ctx = try PhotoContext(modelOptions, image: image)
@@ -72,10 +76,15 @@ struct Invert: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @Argument(help: "A JPEG or PNG image.") var image: String
     @Option(help: "Layer name (see `deepvis inspect`).") var layer: String
-    @Option(help: "Iterations.") var iterations = 300
-    @Option(help: "Weight of the total-variation prior.") var tv: Float = 0.5
+    @Option(help: "Iterations (\(OptionRanges.text(OptionRanges.iterations))).") var iterations = 300
+    @Option(help: "Weight of the total-variation prior (\(OptionRanges.text(OptionRanges.tv))).") var tv: Float = 0.5
     @Option(help: "Random seed (start noise, jitter).") var seed: UInt64 = 0
     @Option(help: "Output directory.") var out: String
+
+    func validate() throws {
+        try OptionRanges.check(iterations, OptionRanges.iterations, "--iterations")
+        try OptionRanges.check(Double(tv), OptionRanges.tv, "--tv")
+    }
 
     func run() throws {
         let ctx = try PhotoContext(modelOptions, image: image)
@@ -91,13 +100,14 @@ struct Adversarial: ParsableCommand {
         abstract: "Fast gradient sign (Goodfellow et al. 2015): one ε-step toward (or --away from) a class; prints top-5 before and after.")
     @OptionGroup var modelOptions: ModelOptions
     @Argument(help: "A JPEG or PNG image.") var image: String
-    @Option(help: "Class index.") var target: Int
-    @Option(help: "Step size in 0–255 pixel units.") var epsilon: Float = 2
+    @Option(help: "Class index (0 up to the output width − 1).") var target: Int
+    @Option(help: "Step size in 0–255 pixel units (greater than 0).") var epsilon: Float = 2
     @Flag(help: "Push away from the class instead of toward it.") var away = false
     @Option(help: "Output directory.") var out: String
 
     func validate() throws {
-        if epsilon <= 0 || epsilon > 255 { throw ValidationError("--epsilon must be in (0, 255] (pixel units)") }
+        guard epsilon.isFinite, epsilon > 0, epsilon <= 255 else { throw ValidationError("--epsilon must be in (0, 255] (pixel units)") }
+        try OptionRanges.check(target, OptionRanges.classIndex, "--target")
     }
 
     func run() throws {

@@ -24,20 +24,23 @@ struct Live: ParsableCommand {
     @Option(help: "A video file (any format FFmpeg reads).") var video: String?
     @Flag(help: "Play --video in a loop.") var loop = false
     @Option(help: "A folder of JPEG or PNG images.") var images: String?
-    @Option(help: "Seconds per image with --images.") var interval: Double = 3
+    @Option(help: "Seconds per image with --images (\(OptionRanges.text(OptionRanges.interval))).") var interval: Double = 3
     @Option(help: "Layer to show (default: the model manifest's default layer).") var layer: String?
     @Option(help: "Initial selection LAYER:UNIT, e.g. blocks.5:12.") var select: String?
     @Option(help: "Key presses at frame numbers: FRAME:KEY,… e.g. 0:o,10:right*3,12:b.") var keys: String?
     @Flag(help: "Render into PNG files with no display (SDL's offscreen driver).") var headless = false
-    @Option(help: "Stop after N frames (headless default: 10).") var frames: Int?
+    @Option(help: "Stop after N frames, \(OptionRanges.text(OptionRanges.frames)) (headless default: 10).") var frames: Int?
     @Option(help: "Where headless frames and `s` screenshots go (headless default: deepvis-live-out).") var out: String?
     @Flag(help: "With --headless: run at live pace, dropping frames as a window would (for benchmarks).") var realtime = false
-    @Option(help: "Window size WIDTHxHEIGHT.") var size = "1280x720"
+    @Option(help: "Window size WIDTHxHEIGHT (width \(OptionRanges.text(OptionRanges.windowWidth)), height \(OptionRanges.text(OptionRanges.windowHeight))).")
+    var size = "1280x720"
+    @Option(help: "Seconds to wait for a source's first frame before giving up (\(OptionRanges.text(OptionRanges.firstFrameTimeout))).")
+    var firstFrameTimeout: Double = 10
     @Flag(help: "Synthetic frames: no model, no camera (checks the window).") var demo = false
     @Option(help: "Write the measured statistics as JSON to this file at exit.") var statsJson: String?
     @Option(help: "Gradient-ascent preset for the selected unit (see `deepvis optimize --list-presets`).")
     var ascent = Preset.defaultName
-    @Option(help: "Gradient-ascent steps per selected unit.") var ascentIterations = 300
+    @Option(help: "Gradient-ascent steps per selected unit (\(OptionRanges.text(OptionRanges.ascentIterations))).") var ascentIterations = 300
     @Flag(help: "Don't run gradient ascent for the selected unit (saves CPU for the forward pass).") var noAscent = false
 
     /// The live ascent's settings, or nil when it is off.
@@ -47,23 +50,27 @@ struct Live: ParsableCommand {
     }
 
     func validate() throws {
-        if let frames, frames < 1 { throw ValidationError("--frames must be at least 1") }
-        if parsedSize == nil { throw ValidationError("--size '\(size)': expected WIDTHxHEIGHT, e.g. 1280x720") }
+        if let frames { try OptionRanges.check(frames, OptionRanges.frames, "--frames") }
+        if parsedSize == nil {
+            throw ValidationError("--size '\(size)': expected WIDTHxHEIGHT with width \(OptionRanges.text(OptionRanges.windowWidth)) "
+                                  + "and height \(OptionRanges.text(OptionRanges.windowHeight)), e.g. 1280x720")
+        }
         if let select, Self.parseSelect(select) == nil {
             throw ValidationError("--select '\(select)': expected LAYER:UNIT, e.g. blocks.5:12")
         }
         if realtime && !headless { throw ValidationError("--realtime only applies to --headless runs") }
-        if interval <= 0 { throw ValidationError("--interval must be positive") }
+        try OptionRanges.check(interval, OptionRanges.interval, "--interval")
+        try OptionRanges.check(firstFrameTimeout, OptionRanges.firstFrameTimeout, "--first-frame-timeout")
         if Preset.named(ascent) == nil {
             throw ValidationError("--ascent '\(ascent)': presets are \(Preset.all.map(\.name).joined(separator: ", "))")
         }
-        if ascentIterations < 2 { throw ValidationError("--ascent-iterations must be at least 2") }
+        try OptionRanges.check(ascentIterations, OptionRanges.ascentIterations, "--ascent-iterations")
         if let keys { _ = try KeySequence.parse(keys) }
     }
 
     var parsedSize: (width: Int, height: Int)? {
         let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] >= 320, parts[1] >= 240 else { return nil }
+        guard parts.count == 2, OptionRanges.windowWidth.contains(parts[0]), OptionRanges.windowHeight.contains(parts[1]) else { return nil }
         return (parts[0], parts[1])
     }
 

@@ -79,6 +79,7 @@ struct LiveRunner {
             fail(error.description)
         }
         let viewer = LiveViewer(pipeline: pipeline, window: window)
+        viewer.firstFrameTimeout = options.firstFrameTimeout
         pipeline.start()
         // status: the source message the window showed in that file ("camera disconnected — …"), empty if none.
         var log = "file\tsource_frame\tsnapshot\tlayer\tunit\tstatus\n"
@@ -101,6 +102,7 @@ struct LiveRunner {
                 + (window.lastFrame?.status ?? "").replacingOccurrences(of: "\t", with: " ") + "\n"
         }
         pipeline.stop()
+        if let failure = viewer.startFailure { fail(failure) }
         if let saveError { fail(saveError) }
         if let out = mode.out, mode.headless {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

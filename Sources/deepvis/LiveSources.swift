@@ -37,13 +37,15 @@ struct LiveSourceChoice {
         return LiveSourceChoice(sources: sources)
     }
 
-    /// Opens each file source once so a wrong path fails now, with its message, rather than in the status bar.
-    /// Cameras are left alone: the pipeline keeps retrying them (and says so) until they appear.
+    /// Opens each source once so a wrong path fails now, with its message, rather than in the status bar.
+    /// A camera that is missing, busy or unplugged is left to the pipeline, which retries it until it appears;
+    /// a node that can never be a camera (/dev/null, a regular file, no usable format) fails here.
     private static func checkOpenable(_ sources: [LiveSource]) throws {
-        for source in sources where !source.reconnects {
+        for source in sources {
             do {
                 try source.open().close()
             } catch let error as CaptureError {
+                if source.reconnects, error.isRecoverable || error.isMissingDevice { continue }
                 throw LiveError(error.description)
             }
         }
@@ -63,4 +65,14 @@ struct LiveSourceChoice {
 struct LiveError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension CaptureError {
+    /// A camera that is not there (yet): worth retrying, unlike a node that is not a camera at all.
+    var isMissingDevice: Bool {
+        switch self {
+        case .noSuchDevice, .permissionDenied: return true
+        default: return false
+        }
+    }
 }

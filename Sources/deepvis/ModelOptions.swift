@@ -9,7 +9,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "An ONNX CNN file (default: Models/efficientnet-lite0.onnx, fetched by Scripts/fetch-model).")
     var model: String?
 
-    @Option(name: .customLong("threads"), help: "Compute threads (OpenBLAS and our own loops; default 2, `live`: 1 per pipeline thread).")
+    @Option(name: .customLong("threads"), help: "Compute threads, 1–64 (OpenBLAS and our own loops; default 2, `live`: 1 per pipeline thread).")
     var threadCount: Int?
 
     @Option(name: .long, help: ArgumentHelp("Refuse a model whose tensors or plan need more memory than this (e.g. 512M, 4G; default: half the RAM).",
@@ -23,7 +23,7 @@ struct ModelOptions: ParsableArguments {
     var threads: Int { threadCount ?? 2 }
 
     func validate() throws {
-        guard (1...64).contains(threadCount ?? 2) else { throw ValidationError("--threads must be between 1 and 64") }
+        try OptionRanges.check(threadCount ?? 2, 1...64, "--threads")
         if let maxMemory, MemoryLimit.parse(maxMemory) == nil {
             throw ValidationError("--max-memory '\(maxMemory)': expected a positive size such as 512M or 4G")
         }

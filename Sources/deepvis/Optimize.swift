@@ -22,15 +22,17 @@ struct Optimize: ParsableCommand {
     @Option(help: "Unit: C (centre of channel C, or class C on the output) or C,Y,X.") var unit: String?
     @Flag(help: "Maximize the channel's spatial mean instead of one unit.") var channelMean = false
     @Option(help: "Preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset: Preset = Preset.named(Preset.defaultName)!
-    @Option(help: "Iterations (default: the preset's; 200 per run with --search).") var iterations: Int?
+    @Option(help: "Iterations, \(OptionRanges.text(OptionRanges.iterations)) (default: the preset's; 200 per run with --search).")
+    var iterations: Int?
     @Option(help: "Random seed (start image, jitter).") var seed: UInt64 = 0
-    @Option(help: "Record the image every K steps.") var historyEvery = 10
-    @Option(help: "Random search: run N sampled hyperparameter sets, rank them by the jitter-averaged objective.") var search: Int?
+    @Option(help: "Record the image every K steps (\(OptionRanges.text(OptionRanges.historyEvery)); 0: no history).") var historyEvery = 10
+    @Option(help: "Random search: run N (\(OptionRanges.text(OptionRanges.search))) sampled hyperparameter sets, rank them by the jitter-averaged objective.")
+    var search: Int?
     @Option(help: "Output directory.") var out: String?
     @Option(help: "Grid mode: several channels (or classes), comma-separated; one run per unit and preset.") var units: String?
     @Option(help: "Grid mode: comma-separated presets; writes a contact sheet (rows: units, columns: presets).") var presets: String?
     @Option(help: "Also write the history as an animated gif or an mp4 (H.264 when FFmpeg has it).") var video: VideoFormat?
-    @Option(help: "Frames per second of --video.") var fps = 10
+    @Option(help: "Frames per second of --video (\(OptionRanges.text(OptionRanges.fps))).") var fps = 10
     @Flag(help: "List the presets and exit.") var listPresets = false
     @Option(help: .hidden) var benchSteps: Int?
 
@@ -39,17 +41,20 @@ struct Optimize: ParsableCommand {
         if let presets, let bad = presets.split(separator: ",").first(where: { Preset.named(String($0)) == nil }) {
             throw ValidationError("unknown preset '\(bad)'; known: \(Preset.all.map(\.name).joined(separator: ", "))")
         }
-        if let units, units.split(separator: ",").contains(where: { Int($0) == nil }) { throw ValidationError("--units: expected C1,C2,...") }
+        if let units, units.split(separator: ",", omittingEmptySubsequences: false)
+            .contains(where: { Int($0).map { !OptionRanges.unit.contains($0) } ?? true }) {
+            throw ValidationError("--units '\(units)': expected C1,C2,... with channels \(OptionRanges.text(OptionRanges.unit))")
+        }
         let unit = unit ?? units?.split(separator: ",").first.map(String.init)
         guard layer != nil, let unit else { throw ValidationError("give --layer L and --unit U (or --units, or --list-presets)") }
         guard let u = UnitAddress(unit) else { throw ValidationError("--unit '\(unit)': expected C or C,Y,X with non-negative integers") }
         if channelMean && u.position != nil { throw ValidationError("--channel-mean takes --unit C without a position") }
         if out == nil && benchSteps == nil { throw ValidationError("give --out DIR") }
-        if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
-        if historyEvery < 0 { throw ValidationError("--history-every must be 0 or more") }
-        if let search, search < 1 { throw ValidationError("--search must be at least 1") }
+        if let iterations { try OptionRanges.check(iterations, OptionRanges.iterations, "--iterations") }
+        try OptionRanges.check(historyEvery, OptionRanges.historyEvery, "--history-every")
+        if let search { try OptionRanges.check(search, OptionRanges.search, "--search") }
         if video != nil && historyEvery == 0 { throw ValidationError("--video needs a history: give --history-every K > 0") }
-        if fps < 1 || fps > 120 { throw ValidationError("--fps must be between 1 and 120") }
+        try OptionRanges.check(fps, OptionRanges.fps, "--fps")
     }
 
     func run() throws {

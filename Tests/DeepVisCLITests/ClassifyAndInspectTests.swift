@@ -37,8 +37,8 @@ import Testing
     @Test func notAnImageIsAClearErrorAndOthersStillRun() throws {
         let r = try CLI.run(["classify", "/etc/hostname", Self.photo("chelsea.jpg"), "/nonexistent.png"])
         #expect(r.status == 1)
-        #expect(r.stdout.contains("/etc/hostname: not a JPEG or PNG image"), "\(r.stdout)")
-        #expect(r.stdout.contains("/nonexistent.png:"), "\(r.stdout)")
+        #expect(r.stderr.contains("deepvis: /etc/hostname: not a JPEG or PNG image"), "\(r.stderr)")
+        #expect(r.stderr.contains("deepvis: /nonexistent.png:"), "\(r.stderr)")
         #expect(Self.classes(r.stdout).count == 5, "the good image is still classified")
     }
 

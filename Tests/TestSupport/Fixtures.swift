@@ -12,6 +12,29 @@ public enum Fixtures {
 
     /// The default model, written by Scripts/fetch-model.
     public static var defaultModel: String { root + "/Models/efficientnet-lite0.onnx" }
+
+    /// A fixture that tests need and a command makes: missing means failing with that command, never skipping.
+    public struct Missing: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
+
+    /// `path` if it exists, else an error naming `command`, the one that makes it.
+    @discardableResult
+    public static func require(_ path: String, makeWith command: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else { throw Missing(description: "\(path) is missing: run \(command)") }
+        return path
+    }
+
+    /// The default model, or an error saying to run Scripts/fetch-model.
+    public static func requireDefaultModel() throws -> String { try require(defaultModel, makeWith: "Scripts/fetch-model") }
+
+    /// Throws unless an X display is set: the window tests run under xvfb-run, as Scripts/test runs the suite.
+    public static func requireDisplay() throws {
+        guard !(ProcessInfo.processInfo.environment["DISPLAY"] ?? "").isEmpty else {
+            throw Missing(description: "no X display: run the suite with Scripts/test (or xvfb-run -a swift test)")
+        }
+    }
     /// onnxruntime reference outputs, written by Scripts/reference-outputs.
     public static var referenceDir: String { root + "/.cache/reference" }
     /// Real photographs from scikit-image, written by Scripts/reference-outputs.
@@ -27,7 +50,8 @@ public enum Fixtures {
 
     /// The reference index (Scripts/reference-outputs' index.json).
     public static func referenceIndex() throws -> ReferenceIndex {
-        let data = try Data(contentsOf: URL(fileURLWithPath: referenceDir + "/index.json"))
+        let index = try require(referenceDir + "/index.json", makeWith: "Scripts/reference-outputs")
+        let data = try Data(contentsOf: URL(fileURLWithPath: index))
         return try JSONDecoder().decode(ReferenceIndex.self, from: data)
     }
 }

@@ -10,18 +10,15 @@ import Viewer
 import ViewerCore
 import Visualization
 
-/// The release `deepvis` binary (Scripts/test builds it) and the real model.
+/// The release `deepvis` binary built from this tree (`CLI.binary()`: Scripts/test builds it) and the real model.
 enum LiveCommand {
-    static let binary = Fixtures.root + "/.build/release/deepvis"
-    static var available: Bool {
-        FileManager.default.isExecutableFile(atPath: binary) && FileManager.default.fileExists(atPath: Fixtures.defaultModel)
-    }
 
     /// Runs `deepvis ARGS` in `directory`; returns exit status, stdout and stderr.
     static func run(_ arguments: [String], in directory: String, environment: [String: String]? = nil) throws
         -> (status: Int32, out: String, err: String) {
+        _ = try Fixtures.requireDefaultModel()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: try CLI.binary())
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         if let environment { process.environment = environment }
@@ -38,8 +35,7 @@ enum LiveCommand {
 
 extension SDLTests {
     /// `deepvis live` as a user runs it: headless files, no display, a bad model, a soak run.
-    @Suite(.enabled(if: LiveCommand.available, "needs .build/release/deepvis and Models/efficientnet-lite0.onnx (Scripts/test)"))
-    struct LiveCommandTests {
+    @Suite struct LiveCommandTests {
         @Test func headlessFramesShowTheNetworksActivationsOfTheSameSourceFrame() throws {
             let dir = try ExternalTools.temporaryDirectory()
             let clip = try GeneratedMedia.make(GeneratedMedia.kinds[0], in: dir, size: "320x240", seconds: 1)

@@ -95,8 +95,8 @@ extension SDLTests {
         }
 
         /// The same checks on a real X window (the test command runs the suite under xvfb-run).
-        @Test(.enabled(if: ProcessInfo.processInfo.environment["DISPLAY"] != nil, "needs an X display (xvfb-run)"))
-        func realWindowShowsTheLiveLayerAndTakesClicks() throws {
+        @Test func realWindowShowsTheLiveLayerAndTakesClicks() throws {
+            try Fixtures.requireDisplay()
             let (viewer, _) = try makeViewer(output: .window, lossless: true, layer: 0)
             let window = viewer.window
             viewer.pipeline.start()

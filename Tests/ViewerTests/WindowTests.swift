@@ -1,13 +1,14 @@
 import Foundation
+import TestSupport
 import Testing
 import Viewer
 import ViewerCore
 
 extension SDLTests {
-    /// A real window on an X display (the test command runs the suite under xvfb-run); skipped without DISPLAY.
-    @Suite(.enabled(if: ProcessInfo.processInfo.environment["DISPLAY"] != nil, "needs an X display (xvfb-run)"))
-    struct WindowTests {
+    /// A real window on an X display (the test command runs the suite under xvfb-run); fails without DISPLAY.
+    @Suite struct WindowTests {
         @Test func realWindowDrawsTilesAndTakesClicksAndKeys() throws {
+            try Fixtures.requireDisplay()
             let source = DemoFrameSource()
             let window = try ViewerWindow(configuration: ViewerConfiguration(output: .window, width: 1024, height: 640),
                                           state: ViewerState(layerIndex: source.defaultLayer))

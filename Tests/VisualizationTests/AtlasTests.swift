@@ -55,9 +55,8 @@ import Visualization
         #expect(rf.box(y: 3, x: 2, imageWidth: 16, imageHeight: 16) == PixelBox(x: 1, y: 4, width: 11, height: 11))
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: Fixtures.defaultModel)))
-    func containsTheGradientSupportOnTheRealModel() throws {
-        let model = try ONNXModel.load(path: Fixtures.defaultModel)
+    @Test func containsTheGradientSupportOnTheRealModel() throws {
+        let model = try ONNXModel.load(path: Fixtures.requireDefaultModel())
         let info = try ModelInfo.forModel(at: Fixtures.defaultModel, graph: model.graph)
         let session = Session(graph: model.graph)
         let layer = try info.layerID("blocks.3", in: model.graph)
@@ -76,9 +75,9 @@ import Visualization
 }
 
 /// The atlas on the real model: shards merge to exactly the single run, and reruns resume.
-@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: Fixtures.defaultModel)))
+@Suite(.serialized)
 struct AtlasTests {
-    static let model = Result { try ONNXModel.load(path: Fixtures.defaultModel) }
+    static let model = Result { try ONNXModel.load(path: Fixtures.requireDefaultModel()) }
     static let photos = Result {
         try ["astronaut", "chelsea", "coffee", "rocket"].map { ("\($0).png", try ImageCodec.read(path: "\(Fixtures.photosDir)/\($0).png")) }
     }

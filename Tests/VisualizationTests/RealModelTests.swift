@@ -9,9 +9,8 @@ import Visualization
 
 /// The one test on the default model: a synthesized image beats every real photo on its class score.
 @Suite struct RealModelTests {
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: Fixtures.defaultModel)))
-    func optimizedLogitFarExceedsItsValueOnEveryPhoto() throws {
-        let model = try ONNXModel.load(path: Fixtures.defaultModel)
+    @Test func optimizedLogitFarExceedsItsValueOnEveryPhoto() throws {
+        let model = try ONNXModel.load(path: Fixtures.requireDefaultModel())
         let info = try ModelInfo.forModel(at: Fixtures.defaultModel, graph: model.graph)
         let session = Session(graph: model.graph)
         let space = PixelSpace(info)

@@ -27,7 +27,7 @@ public enum AtlasError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .badUnits(s): return "--units '\(s)': expected channels and ranges like 0-15 or 3,7,10-12"
+        case let .badUnits(s): return "--units '\(s)': expected channels 0-\(maxUnitIndex) and ranges like 0-15 or 3,7,10-12"
         case let .badShard(s): return "shard: \(s)"
         case let .unitOutOfRange(u, n, l): return "unit \(u) is out of range: layer '\(l)' has channels 0-\(n - 1)"
         case let .notSpatial(l, shape): return "layer '\(l)' of shape \(shape) has no spatial positions; pick a convolutional layer"
@@ -48,12 +48,17 @@ public enum AtlasError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Parses unit lists: "5", "0-15", "3,7,10-12" (inclusive ranges), sorted and without repeats.
+/// The largest channel index a unit list may name: no layer has more channels, and the cap keeps
+/// `0-99999999999` from allocating a set of 10¹¹ numbers.
+public let maxUnitIndex = 65_535
+
+/// Parses unit lists: "5", "0-15", "3,7,10-12" (inclusive ranges, 0…`maxUnitIndex`), sorted and without repeats.
 public func parseUnits(_ text: String) throws -> [Int] {
     var units = Set<Int>()
     for part in text.split(separator: ",", omittingEmptySubsequences: false) {
         let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard (1...2).contains(bounds.count), bounds.allSatisfy({ $0 != nil && $0! >= 0 }), bounds.first!! <= bounds.last!! else {
+        guard (1...2).contains(bounds.count), bounds.allSatisfy({ $0 != nil && (0...maxUnitIndex).contains($0!) }),
+              bounds.first!! <= bounds.last!! else {
             throw AtlasError.badUnits(text)
         }
         units.formUnion(bounds.first!!...bounds.last!!)
