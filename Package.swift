@@ -5,7 +5,6 @@ import PackageDescription
 /// turns SIMD fused multiply-adds into scalar libm calls (see Docs/ARCHITECTURE.md).
 let fastMath: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"]),
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
 ]
 
 let package = Package(
