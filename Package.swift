@@ -28,9 +28,11 @@ let package = Package(
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
 
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        // The AVX-512 build of Tensors' 1×1 kernel, chosen at run time (Swift has no per-function target attributes).
+        .target(name: "TensorsAVX512", dependencies: ["Tensors"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
         // -O, not -Ounchecked: with -Ounchecked, Session.backward with a .tensor seed returned a garbage error in release
         // (swift_getErrorValue crash in deepvis dream/adversarial; debug and -O builds are fine).
-        .target(name: "Network", dependencies: ["Tensors"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
+        .target(name: "Network", dependencies: ["Tensors", "TensorsAVX512"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
         .target(name: "ONNXImport", dependencies: ["Network", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: fastMath),
         .target(name: "Visualization", dependencies: ["Network", "Imaging"], swiftSettings: fastMath),
@@ -44,7 +46,7 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: ["Tensors", "Network", "Imaging", "Capture"], path: "Tests/TestSupport"),
 
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorsAVX512", "TestSupport"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "TestSupport"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "Network", "Imaging", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),

@@ -2,7 +2,7 @@
 our engine (`deepvis bench`) and by onnxruntime in the same run, with the ratio.
 
 Usage: .venv/bin/python Scripts/bench_layers.py --deepvis .build/release/deepvis [--model FILE]
-       [--threads 1] [--runs 200] [--gemm auto|own|blas ...]
+       [--threads 1] [--runs 200] [--gemm auto|avx2|blas ...]
 Each layer is Conv (bias = the folded batch norm) followed by Clip(0, 6) where the model has one, so
 both engines fuse the activation. Weights and input are seeded noise (speed does not depend on them).
 Prints one table row per shape: kind, input shape, weight shape, stride, count in the model, ms per
@@ -106,7 +106,7 @@ def main():
     parser.add_argument("--model", default="Models/efficientnet-lite0.onnx")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--gemm", nargs="+", default=["auto"], choices=["auto", "own", "blas"])
+    parser.add_argument("--gemm", nargs="+", default=["auto"], choices=["auto", "avx2", "blas"])
     parser.add_argument("--only", default="", help="only kinds containing this text")
     args = parser.parse_args()
 

@@ -1,19 +1,33 @@
 import Foundation
 import Tensors
+import TensorsAVX512
 
-/// Which matrix product a convolution's GEMM path uses: our `PointwiseKernel` or OpenBLAS.
+/// Which matrix product a convolution's GEMM path uses: our `PointwiseKernel` (AVX-512 where the CPU
+/// has it, else AVX2) or OpenBLAS.
 ///
 /// Decided per shape when a session is planned, from the per-layer benchmark (BENCHMARKS.md,
-/// `Scripts/bench-layers`). `DEEPVIS_GEMM=blas` or `=own` forces one side, for that benchmark.
+/// `Scripts/bench-layers`). For that benchmark, `DEEPVIS_GEMM=blas`, `=avx2` or `=avx512` forces one side.
 enum GEMMChoice {
     static let forced: String? = ProcessInfo.processInfo.environment["DEEPVIS_GEMM"]
+    /// Whether our kernel runs with AVX-512 vectors.
+    static let wide = PointwiseAVX512.supported && forced != "avx2"
 
     /// Whether C[m×n] = A[m×k]·B[k×n] should use our kernel.
     static func ownKernel(m: Int, n: Int, k: Int) -> Bool {
-        switch forced {
-        case "blas": return false
-        case "own": return true
-        default: return true
+        forced != "blas"
+    }
+
+    /// `PointwiseKernel.multiply` in the widest vectors this CPU has.
+    @inline(__always)
+    static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
+                         b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, clamp: ClampTarget? = nil) {
+        if wide {
+            PointwiseAVX512.multiply(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride, b: b, ldb: ldb,
+                                     bias: bias, accumulate: accumulate, c: c, ldc: ldc, clamp: clamp)
+        } else {
+            PointwiseKernel.multiply(m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride, b: b, ldb: ldb,
+                                     bias: bias, accumulate: accumulate, c: c, ldc: ldc, clamp: clamp)
         }
     }
 }

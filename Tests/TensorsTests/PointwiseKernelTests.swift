@@ -1,8 +1,10 @@
 import Tensors
+import TensorsAVX512
 import TestSupport
 import Testing
 
-/// The register-blocked 1×1 product against a naive triple loop, at sizes that are not multiples of its 6×16 tile.
+/// The register-blocked 1×1 product, AVX2 and AVX-512 builds, against a naive triple loop at sizes that are not
+/// multiples of its tiles (6×16 and 6×32).
 @Suite struct PointwiseKernelTests {
     struct Case: CustomStringConvertible, Sendable {
         var m: Int, n: Int, k: Int, transposed = false, accumulate = false, bias = true, clamp = false, inPlace = false
@@ -11,7 +13,8 @@ import Testing
 
     static let cases: [Case] = [
         Case(m: 1, n: 1, k: 1),                                   // a 1×1 map, one channel
-        Case(m: 5, n: 49, k: 7),                                  // 7×7 map: three strips and an edge, a short row block
+        Case(m: 5, n: 49, k: 7),                                  // 7×7 map: strips and an edge, a short row block
+        Case(m: 12, n: 64, k: 5, clamp: true),                    // exact tiles for both widths
         Case(m: 8, n: 24, k: 16, clamp: true),                    // exact tiles, clamp into a second buffer
         Case(m: 13, n: 197, k: 33, clamp: true, inPlace: true),   // odd everything, clamp overwriting the result
         Case(m: 6, n: 100, k: 9, bias: false),                    // no bias
@@ -19,6 +22,11 @@ import Testing
         Case(m: 96, n: 3136, k: 24, clamp: true),                 // a real expand shape, split over column strips
         Case(m: 40, n: 30, k: 144),                               // few strips: split over row blocks
     ]
+
+    /// The machines this project runs on (FACTS.md: AMD EPYC with AVX-512) must take the AVX-512 path.
+    @Test func thisMachineHasAVX512() {
+        #expect(PointwiseAVX512.supported, "no AVX-512 F/CD/BW/DQ/VL in /proc/cpuinfo: the AVX-512 kernel is untested here")
+    }
 
     @Test(arguments: cases, [1, 2, 3])
     func matchesNaiveLoop(_ c: Case, threads: Int) {
@@ -37,18 +45,21 @@ import Testing
             for kk in 0..<c.k { acc += Double(c.transposed ? a[kk * c.m + i] : a[i * c.k + kk]) * Double(b[kk * c.n + j]) }
             expected[i * c.n + j] = acc
         } }
-        let y = start.copy(), activated = Tensor(shape: [c.m, c.n])
-        let target = c.clamp ? ClampTarget(low: low, high: high, into: c.inPlace ? y.data : activated.data) : nil
-        PointwiseKernel.multiply(m: c.m, n: c.n, k: c.k, a: a.data, aRowStride: c.transposed ? 1 : c.k,
-                                 aColStride: c.transposed ? c.m : 1, b: b.data, ldb: c.n, bias: c.bias ? bias.data : nil,
-                                 accumulate: c.accumulate, c: y.data, ldc: c.n, clamp: target)
         let raw = Tensor(shape: [c.m, c.n], values: expected.map { Float($0) })
         let clamped = Tensor(shape: [c.m, c.n], values: expected.map { Float(min(max($0, Double(low)), Double(high))) })
-        if c.clamp && c.inPlace {
-            assertClose(y, clamped, "clamped in place")
-        } else {
-            assertClose(y, raw, "product")
-            if c.clamp { assertClose(activated, clamped, "clamp copy") }
+        for wide in PointwiseAVX512.supported ? [false, true] : [false] {
+            let y = start.copy(), activated = Tensor(shape: [c.m, c.n])
+            let target = c.clamp ? ClampTarget(low: low, high: high, into: c.inPlace ? y.data : activated.data) : nil
+            let multiply = wide ? PointwiseAVX512.multiply : PointwiseKernel.multiply
+            multiply(c.m, c.n, c.k, a.data, c.transposed ? 1 : c.k, c.transposed ? c.m : 1, b.data, c.n,
+                     c.bias ? bias.data : nil, c.accumulate, y.data, c.n, target)
+            let what = wide ? "AVX-512" : "AVX2"
+            if c.clamp && c.inPlace {
+                assertClose(y, clamped, "\(what) clamped in place")
+            } else {
+                assertClose(y, raw, "\(what) product")
+                if c.clamp { assertClose(activated, clamped, "\(what) clamp copy") }
+            }
         }
     }
 

@@ -94,9 +94,9 @@ public struct Conv: Op {
         switch s.path {
         case .pointwise where s.ownKernel:
             for b in 0..<n {
-                PointwiseKernel.multiply(m: m, n: hw, k: cin, a: w.data, aRowStride: cin, aColStride: 1, b: x.data + b * cin * inPlane,
-                                         ldb: hw, bias: bias, accumulate: false, c: y.data + b * m * hw, ldc: hw,
-                                         clamp: a.epilogue?.target(offset: b * m * hw))
+                GEMMChoice.multiply(m: m, n: hw, k: cin, a: w.data, aRowStride: cin, aColStride: 1, b: x.data + b * cin * inPlane,
+                                    ldb: hw, bias: bias, accumulate: false, c: y.data + b * m * hw, ldc: hw,
+                                    clamp: a.epilogue?.target(offset: b * m * hw))
             }
         case .pointwise:
             // Column tiles keep each tile's output in cache for the fused clamp.
@@ -119,9 +119,9 @@ public struct Conv: Op {
                     Im2Col.unfold(x.data + (b * cin + gi * cg) * inPlane, channels: cg, g, into: s.col!)
                     let base = (b * m + gi * mg) * hw
                     if s.ownKernel {
-                        PointwiseKernel.multiply(m: mg, n: hw, k: k, a: w.data + gi * mg * k, aRowStride: k, aColStride: 1, b: s.col!,
-                                                 ldb: hw, bias: bias.map { $0 + gi * mg }, accumulate: false, c: y.data + base, ldc: hw,
-                                                 clamp: a.epilogue?.target(offset: base))
+                        GEMMChoice.multiply(m: mg, n: hw, k: k, a: w.data + gi * mg * k, aRowStride: k, aColStride: 1, b: s.col!,
+                                            ldb: hw, bias: bias.map { $0 + gi * mg }, accumulate: false, c: y.data + base, ldc: hw,
+                                            clamp: a.epilogue?.target(offset: base))
                         continue
                     }
                     BLAS.tiledGemm(m: mg, n: hw, k: k, a: w.data + gi * mg * k, lda: k, b: s.col!, ldb: hw,
@@ -142,8 +142,8 @@ public struct Conv: Op {
         switch s.path {
         case .pointwise where s.ownKernel:
             for b in 0..<n {
-                PointwiseKernel.multiply(m: cin, n: hw, k: m, a: w.data, aRowStride: 1, aColStride: cin, b: gy.data + b * m * hw, ldb: hw,
-                                         bias: nil, accumulate: true, c: gx.data + b * cin * inPlane, ldc: hw)
+                GEMMChoice.multiply(m: cin, n: hw, k: m, a: w.data, aRowStride: 1, aColStride: cin, b: gy.data + b * m * hw, ldb: hw,
+                                    bias: nil, accumulate: true, c: gx.data + b * cin * inPlane, ldc: hw)
             }
         case .pointwise:
             for b in 0..<n {
@@ -160,8 +160,8 @@ public struct Conv: Op {
             for b in 0..<n {
                 for gi in 0..<group {
                     if s.ownKernel {
-                        PointwiseKernel.multiply(m: k, n: hw, k: mg, a: w.data + gi * mg * k, aRowStride: 1, aColStride: k,
-                                                 b: gy.data + (b * m + gi * mg) * hw, ldb: hw, bias: nil, accumulate: false, c: s.col!, ldc: hw)
+                        GEMMChoice.multiply(m: k, n: hw, k: mg, a: w.data + gi * mg * k, aRowStride: 1, aColStride: k,
+                                            b: gy.data + (b * m + gi * mg) * hw, ldb: hw, bias: nil, accumulate: false, c: s.col!, ldc: hw)
                     } else {
                         BLAS.tiledGemm(transA: true, m: k, n: hw, k: mg, a: w.data + gi * mg * k, lda: k,
                                        b: gy.data + (b * m + gi * mg) * hw, ldb: hw, beta: 0, c: s.col!, ldc: hw)
