@@ -48,7 +48,7 @@ public struct Conv: Op {
         let col: UnsafeMutablePointer<Float>?
         let colCount: Int
         let depthwise: DepthwiseScratch?
-        /// Whether the GEMM paths use `PointwiseKernel` (else OpenBLAS); see `GEMMChoice`.
+        /// Whether the GEMM paths use `PointwiseKernel` (else OpenBLAS); see `KernelChoice`.
         let ownKernel: Bool
         init(path: Path, colCount: Int, geometry: ConvGeometry, ownKernel: Bool) {
             self.path = path
@@ -72,7 +72,7 @@ public struct Conv: Op {
         let colCount = p == .im2col ? inputs[1][1] * kernel[0] * kernel[1] * g.outH * g.outW : 0
         let mg = inputs[1][0] / group, k = inputs[1][1] * kernel[0] * kernel[1]
         return Scratch(path: p, colCount: colCount, geometry: g,
-                       ownKernel: p != .depthwise && GEMMChoice.ownKernel(m: mg, n: g.outH * g.outW, k: k))
+                       ownKernel: p != .depthwise && KernelChoice.ownKernel(m: mg, n: g.outH * g.outW, k: k))
     }
 
     public func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int {
@@ -94,7 +94,7 @@ public struct Conv: Op {
         switch s.path {
         case .pointwise where s.ownKernel:
             for b in 0..<n {
-                GEMMChoice.multiply(m: m, n: hw, k: cin, a: w.data, aRowStride: cin, aColStride: 1, b: x.data + b * cin * inPlane,
+                KernelChoice.multiply(m: m, n: hw, k: cin, a: w.data, aRowStride: cin, aColStride: 1, b: x.data + b * cin * inPlane,
                                     ldb: hw, bias: bias, accumulate: false, c: y.data + b * m * hw, ldc: hw,
                                     clamp: a.epilogue?.target(offset: b * m * hw))
             }
@@ -119,7 +119,7 @@ public struct Conv: Op {
                     Im2Col.unfold(x.data + (b * cin + gi * cg) * inPlane, channels: cg, g, into: s.col!)
                     let base = (b * m + gi * mg) * hw
                     if s.ownKernel {
-                        GEMMChoice.multiply(m: mg, n: hw, k: k, a: w.data + gi * mg * k, aRowStride: k, aColStride: 1, b: s.col!,
+                        KernelChoice.multiply(m: mg, n: hw, k: k, a: w.data + gi * mg * k, aRowStride: k, aColStride: 1, b: s.col!,
                                             ldb: hw, bias: bias.map { $0 + gi * mg }, accumulate: false, c: y.data + base, ldc: hw,
                                             clamp: a.epilogue?.target(offset: base))
                         continue
@@ -142,7 +142,7 @@ public struct Conv: Op {
         switch s.path {
         case .pointwise where s.ownKernel:
             for b in 0..<n {
-                GEMMChoice.multiply(m: cin, n: hw, k: m, a: w.data, aRowStride: 1, aColStride: cin, b: gy.data + b * m * hw, ldb: hw,
+                KernelChoice.multiply(m: cin, n: hw, k: m, a: w.data, aRowStride: 1, aColStride: cin, b: gy.data + b * m * hw, ldb: hw,
                                     bias: nil, accumulate: true, c: gx.data + b * cin * inPlane, ldc: hw)
             }
         case .pointwise:
@@ -160,7 +160,7 @@ public struct Conv: Op {
             for b in 0..<n {
                 for gi in 0..<group {
                     if s.ownKernel {
-                        GEMMChoice.multiply(m: k, n: hw, k: mg, a: w.data + gi * mg * k, aRowStride: 1, aColStride: k,
+                        KernelChoice.multiply(m: k, n: hw, k: mg, a: w.data + gi * mg * k, aRowStride: 1, aColStride: k,
                                             b: gy.data + (b * m + gi * mg) * hw, ldb: hw, bias: nil, accumulate: false, c: s.col!, ldc: hw)
                     } else {
                         BLAS.tiledGemm(transA: true, m: k, n: hw, k: mg, a: w.data + gi * mg * k, lda: k,

@@ -40,3 +40,11 @@ extension SIMD16: KernelVector where Scalar == Float {
         return r.replacing(with: hi, where: r .> hi)
     }
 }
+
+/// `WideRows.accumulate` (the depthwise inner loop) with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
+public enum DepthwiseAVX512 {
+    public static func accumulate(taps: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>, from planes: UnsafePointer<Float>,
+                                  into wide: UnsafeMutablePointer<Float>, count: Int) {
+        WideRows.accumulate(SIMD16<Float>.self, taps: taps, offsets: offsets, from: planes, into: wide, count: count)
+    }
+}

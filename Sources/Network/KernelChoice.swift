@@ -2,12 +2,12 @@ import Foundation
 import Tensors
 import TensorsAVX512
 
-/// Which matrix product a convolution's GEMM path uses: our `PointwiseKernel` (AVX-512 where the CPU
-/// has it, else AVX2) or OpenBLAS.
+/// Which kernels the convolutions use: for the GEMM paths our `PointwiseKernel` or OpenBLAS, and for
+/// ours and the depthwise loop, AVX-512 vectors where the CPU has them, else AVX2.
 ///
 /// Decided per shape when a session is planned, from the per-layer benchmark (BENCHMARKS.md,
-/// `Scripts/bench-layers`). For that benchmark, `DEEPVIS_GEMM=blas`, `=avx2` or `=avx512` forces one side.
-enum GEMMChoice {
+/// `Scripts/bench-layers`). For that benchmark, `DEEPVIS_GEMM=blas` (OpenBLAS for the GEMMs) or `=avx2` (no AVX-512 anywhere) forces one side.
+enum KernelChoice {
     static let forced: String? = ProcessInfo.processInfo.environment["DEEPVIS_GEMM"]
     /// Whether our kernel runs with AVX-512 vectors.
     static let wide = PointwiseAVX512.supported && forced != "avx2"
