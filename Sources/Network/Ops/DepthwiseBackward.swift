@@ -58,10 +58,14 @@ extension Depthwise {
                 for ix in 0..<g.inW { dst[ix] += src[ix] }
                 continue
             }
-            for ix in 0..<g.inW {
-                let px = ix + g.padLeft, p = (py % s) * s + px % s
-                if phaseEmpty[p] { continue }
-                dst[ix] += planes[p * planeStride + (py / s) * pw + px / s]
+            // Input columns ix with (ix + padLeft) % s == qx come from consecutive entries of phase plane (py % s, qx).
+            for qx in 0..<s {
+                let p = (py % s) * s + qx
+                let first = ((qx - g.padLeft) % s + s) % s
+                guard !phaseEmpty[p], first < g.inW else { continue }
+                let src = planes + p * planeStride + (py / s) * pw + (first + g.padLeft) / s
+                var ix = first, k = 0
+                while ix < g.inW { dst[ix] += src[k]; ix += s; k += 1 }
             }
         }
     }
