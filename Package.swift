@@ -32,9 +32,11 @@ let package = Package(
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
 
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        // The AVX-512 build of Tensors' 1×1 kernel, chosen at run time (Swift has no per-function target attributes).
+        .target(name: "TensorsAVX512", dependencies: ["Tensors"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
         // Module name NeuralNetwork, not Network: SwiftNIO and Hummingbird test `canImport(Network)` for Apple's
         // Network.framework, and a module of that name in the build would be picked up by them.
-        .target(name: "NeuralNetwork", dependencies: ["Tensors"], path: "Sources/Network", swiftSettings: fastMath),
+        .target(name: "NeuralNetwork", dependencies: ["Tensors", "TensorsAVX512"], path: "Sources/Network", swiftSettings: fastMath),
         .target(name: "ONNXImport", dependencies: ["NeuralNetwork", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG"], swiftSettings: fastMath),
         .target(name: "Visualization", dependencies: ["NeuralNetwork", "Imaging"], swiftSettings: fastMath),
@@ -56,7 +58,7 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: ["Tensors", "NeuralNetwork", "Imaging", "Capture"], path: "Tests/TestSupport"),
 
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorsAVX512", "TestSupport"]),
         .testTarget(name: "NetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "NeuralNetwork", "Imaging", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),

@@ -42,7 +42,46 @@ import Testing
         Case(x: [1, 4, 11, 10], m: 4, k: [5, 5], strides: [2, 2], pads: [1, 1, 2, 2], group: 4), // 5×5 stride 2
         Case(x: [1, 3, 8, 8], m: 3, k: [3, 3], pads: [2, 2, 2, 2], dilations: [2, 2], group: 3), // dilated depthwise: direct path
         Case(x: [1, 3, 9, 7], m: 3, k: [3, 3], strides: [3, 3], pads: [1, 0, 1, 2], group: 3),  // stride 3 phases
+        Case(x: [1, 7, 1, 1], m: 9, k: [1, 1]),                                              // 1×1 map, channels not a multiple of 4
+        Case(x: [1, 13, 5, 11], m: 6, k: [1, 1]),                                            // 55 pixels: three 16-wide strips and an edge
+        Case(x: [2, 5, 9, 7], m: 7, k: [1, 1], strides: [2, 2]),                             // 1×1 stride 2: im2col + own kernel
+        Case(x: [1, 5, 6, 5], m: 3, k: [1, 1], pads: [1, 0, 0, 1]),                          // padded 1×1
+        Case(x: [1, 3, 12, 13], m: 3, k: [5, 5], strides: [2, 2], pads: [1, 2, 2, 1], group: 3), // 5×5 stride 2, uneven pads
+        Case(x: [2, 9, 14, 13], m: 9, k: [3, 3], pads: [1, 1, 1, 1], group: 9),             // depthwise, batch 2, several SIMD blocks
     ]
+
+    /// The adjoint written as a loop: gx[n,c,iy,ix] += w[m,c,ky,kx] · gy[n,m,oy,ox] for every tap that reads (iy, ix).
+    static func naiveInputGradient(_ gy: Tensor, _ w: Tensor, xShape: [Int], _ conv: Conv) -> Tensor {
+        let (n, cin, h, wd) = (xShape[0], xShape[1], xShape[2], xShape[3])
+        let (m, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        let (oh, ow) = (gy.shape[2], gy.shape[3]), mg = m / conv.group
+        var gx = [Double](repeating: 0, count: xShape.elementCount)
+        for b0 in 0..<n { for oc in 0..<m { for oy in 0..<oh { for ox in 0..<ow {
+            let gv = Double(gy[((b0 * m + oc) * oh + oy) * ow + ox]), g = oc / mg
+            for c in 0..<cg { for ky in 0..<kh { for kx in 0..<kw {
+                let iy = oy * conv.strides[0] - conv.pads[0] + ky * conv.dilations[0]
+                let ix = ox * conv.strides[1] - conv.pads[1] + kx * conv.dilations[1]
+                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                gx[((b0 * cin + g * cg + c) * h + iy) * wd + ix] += Double(w[((oc * cg + c) * kh + ky) * kw + kx]) * gv
+            } } }
+        } } } }
+        return Tensor(shape: xShape, values: gx.map { Float($0) })
+    }
+
+    @Test(arguments: cases)
+    func inputGradientMatchesTransposedLoop(_ c: Case) throws {
+        var rng = SplitMix64(seed: 15)
+        let conv = Conv(kernel: c.k, strides: c.strides, pads: c.pads, dilations: c.dilations, group: c.group)
+        let x = Tensor.random(c.x, using: &rng)
+        let w = Tensor.random([c.m, c.x[1] / c.group, c.k[0], c.k[1]], using: &rng)
+        let y = Self.naive(x, w, nil, conv)
+        let gy = Tensor.random(y.shape, using: &rng)
+        for threads in [1, 2] {
+            Parallel.threads = threads
+            assertClose(try backprop(conv, [x, w], seed: gy), Self.naiveInputGradient(gy, w, xShape: c.x, conv), "threads \(threads)")
+        }
+        Parallel.threads = 1
+    }
 
     @Test(arguments: cases)
     func forwardMatchesDefinition(_ c: Case) throws {

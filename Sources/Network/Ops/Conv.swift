@@ -61,8 +61,11 @@ public struct Conv: Op {
         let col: UnsafeMutablePointer<Float>?
         let colCount: Int
         let depthwise: DepthwiseScratch?
-        init(path: Path, colCount: Int, geometry: ConvGeometry) {
+        /// Whether the GEMM paths use `PointwiseKernel` (else OpenBLAS); see `KernelChoice`.
+        let ownKernel: Bool
+        init(path: Path, colCount: Int, geometry: ConvGeometry, ownKernel: Bool) {
             self.path = path
+            self.ownKernel = ownKernel
             self.colCount = colCount
             col = colCount > 0 ? .allocate(capacity: colCount) : nil
             depthwise = path == .depthwise && DepthwiseScratch.supports(geometry) ? DepthwiseScratch(geometry) : nil
@@ -83,7 +86,9 @@ public struct Conv: Op {
         let p = path(x: inputs[0], w: inputs[1])
         let g = geometry(inputs[0])
         let colCount = p == .im2col ? inputs[1][1] * kernel[0] * kernel[1] * g.outH * g.outW : 0
-        return Scratch(path: p, colCount: colCount, geometry: g)
+        let mg = inputs[1][0] / group, k = inputs[1][1] * kernel[0] * kernel[1]
+        return Scratch(path: p, colCount: colCount, geometry: g,
+                       ownKernel: p != .depthwise && KernelChoice.ownKernel(m: mg, n: g.outH * g.outW, k: k))
     }
 
     public func scratchBytes(inputs: [[Int]], output: [Int]) -> Int? {
@@ -104,13 +109,20 @@ public struct Conv: Op {
         let x = a.inputs[0], w = a.inputs[1], y = a.output
         let n = x.shape[0], cin = x.shape[1], m = w.shape[0], g = geometry(x.shape)
         let hw = g.outH * g.outW, inPlane = g.inH * g.inW
-        // Start from the bias (or zero) so every path can accumulate with beta = 1.
-        for b in 0..<n {
+        let bias = a.inputs.count > 2 ? UnsafePointer(a.inputs[2].data) : nil
+        // Start from the bias (or zero) so every path can accumulate with beta = 1; our kernel adds the bias itself.
+        for b in 0..<n where !s.ownKernel {
             for oc in 0..<m {
                 (y.data + (b * m + oc) * hw).update(repeating: a.inputs.count > 2 ? a.inputs[2][oc] : 0, count: hw)
             }
         }
         switch s.path {
+        case .pointwise where s.ownKernel:
+            for b in 0..<n {
+                KernelChoice.multiply(m: m, n: hw, k: cin, a: w.data, aRowStride: cin, aColStride: 1, b: x.data + b * cin * inPlane,
+                                    ldb: hw, bias: bias, accumulate: false, c: y.data + b * m * hw, ldc: hw,
+                                    clamp: a.epilogue?.target(offset: b * m * hw))
+            }
         case .pointwise:
             // Column tiles keep each tile's output in cache for the fused clamp.
             for b in 0..<n {
@@ -131,6 +143,12 @@ public struct Conv: Op {
                 for gi in 0..<group {
                     Im2Col.unfold(x.data + (b * cin + gi * cg) * inPlane, channels: cg, g, into: s.col!)
                     let base = (b * m + gi * mg) * hw
+                    if s.ownKernel {
+                        KernelChoice.multiply(m: mg, n: hw, k: k, a: w.data + gi * mg * k, aRowStride: k, aColStride: 1, b: s.col!,
+                                            ldb: hw, bias: bias.map { $0 + gi * mg }, accumulate: false, c: y.data + base, ldc: hw,
+                                            clamp: a.epilogue?.target(offset: base))
+                        continue
+                    }
                     BLAS.tiledGemm(m: mg, n: hw, k: k, a: w.data + gi * mg * k, lda: k, b: s.col!, ldb: hw,
                                    beta: 1, c: y.data + base, ldc: hw) { rows, cols in
                         if let e = a.epilogue { for r in rows { e.apply(from: y.data, offset: base + r * hw + cols.lowerBound, count: cols.count) } }
@@ -147,6 +165,11 @@ public struct Conv: Op {
         let n = x.shape[0], cin = x.shape[1], m = w.shape[0], g = geometry(x.shape)
         let hw = g.outH * g.outW, inPlane = g.inH * g.inW
         switch s.path {
+        case .pointwise where s.ownKernel:
+            for b in 0..<n {
+                KernelChoice.multiply(m: cin, n: hw, k: m, a: w.data, aRowStride: 1, aColStride: cin, b: gy.data + b * m * hw, ldb: hw,
+                                    bias: nil, accumulate: true, c: gx.data + b * cin * inPlane, ldc: hw)
+            }
         case .pointwise:
             for b in 0..<n {
                 BLAS.tiledGemm(transA: true, m: cin, n: hw, k: m, a: w.data, lda: cin, b: gy.data + b * m * hw, ldb: hw,
@@ -154,14 +177,20 @@ public struct Conv: Op {
             }
         case .depthwise:
             for b in 0..<n {
-                Depthwise.backward(gy: gy.data + b * m * hw, w: w.data, gx: gx.data + b * cin * inPlane, channels: cin, g)
+                Depthwise.backward(gy: gy.data + b * m * hw, w: w.data, gx: gx.data + b * cin * inPlane, channels: cin, g,
+                                   scratch: s.depthwise)
             }
         case .im2col:
             let cg = cin / group, mg = m / group, k = cg * kernel[0] * kernel[1]
             for b in 0..<n {
                 for gi in 0..<group {
-                    BLAS.tiledGemm(transA: true, m: k, n: hw, k: mg, a: w.data + gi * mg * k, lda: k,
-                                   b: gy.data + (b * m + gi * mg) * hw, ldb: hw, beta: 0, c: s.col!, ldc: hw)
+                    if s.ownKernel {
+                        KernelChoice.multiply(m: k, n: hw, k: mg, a: w.data + gi * mg * k, aRowStride: 1, aColStride: k,
+                                            b: gy.data + (b * m + gi * mg) * hw, ldb: hw, bias: nil, accumulate: false, c: s.col!, ldc: hw)
+                    } else {
+                        BLAS.tiledGemm(transA: true, m: k, n: hw, k: mg, a: w.data + gi * mg * k, lda: k,
+                                       b: gy.data + (b * m + gi * mg) * hw, ldb: hw, beta: 0, c: s.col!, ldc: hw)
+                    }
                     Im2Col.fold(s.col!, channels: cg, g, addingInto: gx.data + (b * cin + gi * cg) * inPlane)
                 }
             }

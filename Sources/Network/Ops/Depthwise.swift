@@ -1,4 +1,5 @@
 import Tensors
+import TensorsAVX512
 
 /// Direct depthwise convolution: each channel convolved with its own kh×kw filter.
 ///
@@ -114,30 +115,14 @@ enum Depthwise {
         }
     }
 
-    /// wide[j] = Σ_t taps[t] · phases[offsets[t] + j], 32 outputs (four SIMD vectors) at a time so each
-    /// tap's weight and offset are loaded once per four multiply-adds.
+    /// wide[j] = Σ_t taps[t] · phases[offsets[t] + j] (`WideRows`), in the widest vectors this CPU has.
     @inline(__always)
     static func accumulate(taps: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>, from phases: UnsafeMutablePointer<Float>,
                            into wide: UnsafeMutablePointer<Float>, count: Int) {
-        let src = UnsafeRawPointer(phases), dst = UnsafeMutableRawPointer(wide)
-        let f = MemoryLayout<Float>.stride, v = MemoryLayout<SIMD8<Float>>.stride
-        var j = 0
-        while j < count {
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-            for t in 0..<offsets.count {
-                let w = SIMD8(repeating: taps[t])
-                let p = src + (offsets[t] + j) * f
-                a0 = a0.addingProduct(w, p.loadUnaligned(as: SIMD8<Float>.self))
-                a1 = a1.addingProduct(w, p.loadUnaligned(fromByteOffset: v, as: SIMD8<Float>.self))
-                a2 = a2.addingProduct(w, p.loadUnaligned(fromByteOffset: 2 * v, as: SIMD8<Float>.self))
-                a3 = a3.addingProduct(w, p.loadUnaligned(fromByteOffset: 3 * v, as: SIMD8<Float>.self))
-            }
-            let q = dst + j * f
-            q.storeBytes(of: a0, as: SIMD8<Float>.self)
-            q.storeBytes(of: a1, toByteOffset: v, as: SIMD8<Float>.self)
-            q.storeBytes(of: a2, toByteOffset: 2 * v, as: SIMD8<Float>.self)
-            q.storeBytes(of: a3, toByteOffset: 3 * v, as: SIMD8<Float>.self)
-            j += 32
+        if KernelChoice.wide {
+            DepthwiseAVX512.accumulate(taps: taps, offsets: offsets, from: phases, into: wide, count: count)
+        } else {
+            WideRows.accumulate(SIMD8<Float>.self, taps: taps, offsets: offsets, from: phases, into: wide, count: count)
         }
     }
 

@@ -1,0 +1,72 @@
+import Tensors
+
+/// Depthwise backward in the forward's "wide row" form (see `DepthwiseScratch`), as its exact adjoint.
+///
+/// Forward computes wide[j] = Σ_t w_t · phases[off_t + j]. Its transpose, for phase plane p and the taps t
+/// that read it (in-plane offset o_t = off_t − p·plane), is G_p[q] = Σ_t w_t · wideGrad[q − o_t]: again a
+/// sum of shifted planes, so it runs as the same SIMD loop with all of a phase's taps in registers, over a
+/// gradient plane with zero margins; G_p is then added back onto the input pixels (the adjoint of
+/// `scatter`). The plain loop this replaces scattered one tap at a time with stride s.
+extension Depthwise {
+    /// gx[c] += the transposed convolution of gy[c] with w[c]; the wide form when `scratch` allows it.
+    static func backward(gy: UnsafePointer<Float>, w: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>, channels: Int,
+                         _ g: ConvGeometry, scratch: DepthwiseScratch?) {
+        guard let sc = scratch else {
+            backward(gy: gy, w: w, gx: gx, channels: channels, g)
+            return
+        }
+        let s = g.strideH, pw = sc.pw, plane = sc.ph * pw, kk = g.kernelH * g.kernelW
+        let ow = g.outW, oh = g.outH, outPlane = oh * ow, inPlane = g.inH * g.inW
+        let planeRounded = (plane + 31) / 32 * 32
+        // Taps grouped by phase plane: their filter index and in-plane offset.
+        var taps = [[(tap: Int, offset: Int)]](repeating: [], count: s * s)
+        for (t, off) in sc.offsets.enumerated() { taps[off / plane].append((t, off % plane)) }
+        let margin = sc.offsets.map { $0 % plane }.max() ?? 0
+        // Per phase: the shifts into the zero-margined gradient plane, as `accumulate` reads them.
+        let shifts = taps.map { $0.map { margin - $0.offset } }
+        let gradCount = margin + planeRounded + 32
+        let phaseEmpty = taps.map(\.isEmpty)
+        Parallel.forChunks(channels, maxChunks: DepthwiseScratch.slots) { range, _ in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: gradCount + s * s * planeRounded + kk) { buf in
+                let wideGrad = buf.baseAddress!, planes = wideGrad + gradCount, weights = planes + s * s * planeRounded
+                // Zero once: only the in-image positions of the gradient plane are written below.
+                wideGrad.initialize(repeating: 0, count: gradCount)
+                for c in range {
+                    let gyc = gy + c * outPlane, wc = w + c * kk
+                    for oy in 0..<oh { (wideGrad + margin + oy * pw).update(from: gyc + oy * ow, count: ow) }
+                    for p in 0..<(s * s) where !taps[p].isEmpty {
+                        for (i, t) in taps[p].enumerated() { weights[i] = wc[t.tap] }
+                        shifts[p].withUnsafeBufferPointer { offsets in
+                            accumulate(taps: weights, offsets: offsets, from: wideGrad, into: planes + p * planeRounded, count: planeRounded)
+                        }
+                    }
+                    gatherAdd(planes, planeStride: planeRounded, phaseEmpty: phaseEmpty, into: gx + c * inPlane, sc)
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `scatter`: adds each input pixel's entry of its phase plane onto gx.
+    @inline(__always)
+    private static func gatherAdd(_ planes: UnsafePointer<Float>, planeStride: Int, phaseEmpty: [Bool],
+                                  into gxc: UnsafeMutablePointer<Float>, _ sc: DepthwiseScratch) {
+        let g = sc.g, s = g.strideH, pw = sc.pw
+        for iy in 0..<g.inH {
+            let py = iy + g.padTop, dst = gxc + iy * g.inW
+            if s == 1 {
+                let src = planes + py * pw + g.padLeft
+                for ix in 0..<g.inW { dst[ix] += src[ix] }
+                continue
+            }
+            // Input columns ix with (ix + padLeft) % s == qx come from consecutive entries of phase plane (py % s, qx).
+            for qx in 0..<s {
+                let p = (py % s) * s + qx
+                let first = ((qx - g.padLeft) % s + s) % s
+                guard !phaseEmpty[p], first < g.inW else { continue }
+                let src = planes + p * planeStride + (py / s) * pw + (first + g.padLeft) / s
+                var ix = first, k = 0
+                while ix < g.inW { dst[ix] += src[k]; ix += s; k += 1 }
+            }
+        }
+    }
+}

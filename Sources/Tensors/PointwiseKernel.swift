@@ -1,0 +1,216 @@
+/// A clamp applied to a product's result as it is stored: `into[i] = min(max(c[i], low), high)`, with
+/// `into` laid out like `c` (the same pointer when the activation overwrites the pre-activation map).
+public struct ClampTarget {
+    public let low: Float, high: Float
+    public let into: UnsafeMutablePointer<Float>
+    /// A clamp of the stored result into `into`.
+    public init(low: Float, high: Float, into: UnsafeMutablePointer<Float>) { self.low = low; self.high = high; self.into = into }
+}
+
+/// C[M×N] = bias + A[M×K] · B[K×N] (or C += A · B), for the thin products of 1×1 convolutions.
+///
+/// Why not OpenBLAS here: a 1×1 convolution's product has N = H·W up to 12 544 but K and M of only
+/// 16–1152, where sgemm ran at 18–45 G multiply-adds/s, and its result then needed separate passes for
+/// bias and clamp. This kernel packs a strip of B two vectors wide (16 columns with AVX2, 32 with AVX-512;
+/// all K rows, zero-padded at the right edge) into a contiguous panel once and reuses it for every block
+/// of 6 rows of A; each block keeps a 6 × 2-vector tile of C in twelve registers for the whole K loop and
+/// stores it once, bias and clamp included.
+/// A is read in place through (row, column) strides, so the transposed weights of backward need no copy
+/// and no packed weights exist to share or keep in step with the model.
+public enum PointwiseKernel {
+    /// Rows per register tile.
+    @inlinable public static var mr: Int { 6 }
+
+    /// C = (accumulate ? C : bias) + A·B, then the optional clamp copy. A[i][k] = a[i·aRowStride + k·aColStride].
+    /// This entry uses AVX2 vectors; `PointwiseAVX512.multiply` is the same kernel with AVX-512 ones.
+    public static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
+                                b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
+                                c: UnsafeMutablePointer<Float>, ldc: Int, clamp: ClampTarget? = nil) {
+        multiply(SIMD8<Float>.self, m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride, b: b, ldb: ldb,
+                 bias: bias, accumulate: accumulate, c: c, ldc: ldc, clamp: clamp)
+    }
+
+    /// The same with vectors of type `V` (panels of two vectors' width), specialized in the module that calls it.
+    @inlinable
+    public static func multiply<V: KernelVector>(_: V.Type, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRowStride: Int,
+                                                 aColStride: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
+                                                 accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, clamp: ClampTarget?) {
+        guard m > 0, n > 0 else { return }
+        let nr = 2 * V.lanes
+        let strips = (n + nr - 1) / nr, rowBlocks = (m + mr - 1) / mr
+        let job = Job<V>(m: m, n: n, k: k, a: a, ars: aRowStride, acs: aColStride, b: b, ldb: ldb, bias: bias,
+                         accumulate: accumulate, c: c, ldc: ldc, clamp: clamp)
+        // Column strips when there are enough to share; otherwise row blocks (each thread packs the strips itself).
+        if strips >= 4 * Parallel.threads || rowBlocks < 2 * Parallel.threads {
+            Parallel.forChunks(strips, maxChunks: 64) { range, _ in job.run(strips: range, rows: 0..<rowBlocks) }
+        } else {
+            Parallel.forChunks(rowBlocks, maxChunks: 64) { range, _ in job.run(strips: 0..<strips, rows: range) }
+        }
+    }
+
+    /// One product's operands, shared read-only by the worker threads.
+    @usableFromInline
+    struct Job<V: KernelVector> {
+        @usableFromInline let m: Int, n: Int, k: Int
+        @usableFromInline let a: UnsafePointer<Float>, ars: Int, acs: Int
+        @usableFromInline let b: UnsafePointer<Float>, ldb: Int
+        @usableFromInline let bias: UnsafePointer<Float>?
+        @usableFromInline let accumulate: Bool
+        @usableFromInline let c: UnsafeMutablePointer<Float>, ldc: Int
+        @usableFromInline let clamp: ClampTarget?
+        @usableFromInline var nr: Int { 2 * V.lanes }
+
+        @usableFromInline
+        init(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, ars: Int, acs: Int, b: UnsafePointer<Float>, ldb: Int,
+             bias: UnsafePointer<Float>?, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, clamp: ClampTarget?) {
+            self.m = m; self.n = n; self.k = k; self.a = a; self.ars = ars; self.acs = acs; self.b = b; self.ldb = ldb
+            self.bias = bias; self.accumulate = accumulate; self.c = c; self.ldc = ldc; self.clamp = clamp
+        }
+
+        @inlinable
+        func run(strips: Range<Int>, rows: Range<Int>) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: k * nr + nr) { buf in
+                let panel = buf.baseAddress!
+                for s in strips {
+                    let col0 = s * nr, cols = min(nr, n - col0)
+                    pack(col0: col0, cols: cols, into: panel)
+                    for r in rows { tile(row0: r * mr, rows: min(mr, m - r * mr), col0: col0, cols: cols, panel: panel) }
+                }
+            }
+        }
+
+        /// panel[kk·nr + j] = B[kk][col0 + j], zero past the last column.
+        @inlinable @inline(__always)
+        func pack(col0: Int, cols: Int, into panel: UnsafeMutablePointer<Float>) {
+            for kk in 0..<k {
+                let src = b + kk * ldb + col0, dst = panel + kk * nr
+                if cols == nr {
+                    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+                    V.load(s, 0).store(d, 0)
+                    V.load(s, V.bytes).store(d, V.bytes)
+                } else {
+                    for j in 0..<cols { dst[j] = src[j] }
+                    for j in cols..<nr { dst[j] = 0 }
+                }
+            }
+        }
+
+        /// Computes C[row0 ..< row0+rows][col0 ..< col0+cols] (rows ≤ 6, cols ≤ nr) from the packed panel.
+        ///
+        /// 12 accumulators + 2 panel vectors + 1 broadcast = 15 of AVX2's 16 registers: a 4 × 3-vector tile
+        /// needed 17, and its one spilled accumulator chained every iteration through memory.
+        @inlinable @inline(__always)
+        func tile(row0: Int, rows: Int, col0: Int, cols: Int, panel: UnsafePointer<Float>) {
+            // Missing rows of a short block repeat row 0: the loop stays branch-free and their results are dropped.
+            let w0 = a + row0 * ars
+            let w1 = rows > 1 ? w0 + ars : w0, w2 = rows > 2 ? w0 + 2 * ars : w0
+            let w3 = rows > 3 ? w0 + 3 * ars : w0, w4 = rows > 4 ? w0 + 4 * ars : w0, w5 = rows > 5 ? w0 + 5 * ars : w0
+            var c00 = V(), c01 = V(), c10 = V(), c11 = V()
+            var c20 = V(), c21 = V(), c30 = V(), c31 = V()
+            var c40 = V(), c41 = V(), c50 = V(), c51 = V()
+            var q = UnsafeRawPointer(panel), wo = 0
+            let cs = acs
+            for _ in 0..<k {
+                let x0 = V.load(q, 0)
+                let x1 = V.load(q, V.bytes)
+                var v = V(repeating: w0[wo])
+                c00 = c00.fma(v, x0); c01 = c01.fma(v, x1)
+                v = V(repeating: w1[wo])
+                c10 = c10.fma(v, x0); c11 = c11.fma(v, x1)
+                v = V(repeating: w2[wo])
+                c20 = c20.fma(v, x0); c21 = c21.fma(v, x1)
+                v = V(repeating: w3[wo])
+                c30 = c30.fma(v, x0); c31 = c31.fma(v, x1)
+                v = V(repeating: w4[wo])
+                c40 = c40.fma(v, x0); c41 = c41.fma(v, x1)
+                v = V(repeating: w5[wo])
+                c50 = c50.fma(v, x0); c51 = c51.fma(v, x1)
+                wo &+= cs
+                q += 2 * V.bytes
+            }
+            store(row: row0, cols: col0, count: cols, c00, c01)
+            if rows > 1 { store(row: row0 + 1, cols: col0, count: cols, c10, c11) }
+            if rows > 2 { store(row: row0 + 2, cols: col0, count: cols, c20, c21) }
+            if rows > 3 { store(row: row0 + 3, cols: col0, count: cols, c30, c31) }
+            if rows > 4 { store(row: row0 + 4, cols: col0, count: cols, c40, c41) }
+            if rows > 5 { store(row: row0 + 5, cols: col0, count: cols, c50, c51) }
+        }
+
+        /// min(max(v, lo), hi) lane by lane; written with masks because `clamped` and `pointwiseMin` were not inlined.
+        @inlinable @inline(__always)
+        func clamp(_ v: V, _ lo: V, _ hi: V) -> V { v.clamped(lo, hi) }
+
+        /// Adds the bias or the old C to one row's 16 sums and stores the first `count` of them (and their clamp).
+        @inlinable @inline(__always)
+        func store(row: Int, cols col0: Int, count: Int, _ v0: V, _ v1: V) {
+            let offset = row * ldc + col0
+            var r0 = v0, r1 = v1
+            if count == nr {
+                let dst = UnsafeMutableRawPointer(c + offset)
+                if accumulate {
+                    r0 = r0 + V.load(dst, 0)
+                    r1 = r1 + V.load(dst, V.bytes)
+                } else if let bias {
+                    let bv = V(repeating: bias[row])
+                    r0 = r0 + bv; r1 = r1 + bv
+                }
+                if let target = self.clamp {
+                    let lo = V(repeating: target.low), hi = V(repeating: target.high)
+                    let out = UnsafeMutableRawPointer(target.into + offset)
+                    if out != dst {
+                        r0.store(dst, 0); r1.store(dst, V.bytes)
+                    }
+                    clamp(r0, lo, hi).store(out, 0); clamp(r1, lo, hi).store(out, V.bytes)
+                } else {
+                    r0.store(dst, 0); r1.store(dst, V.bytes)
+                }
+                return
+            }
+            // The right edge: element by element.
+            let b0: Float = accumulate ? 0 : (bias?[row] ?? 0)
+            for j in 0..<count {
+                var v = (j < V.lanes ? r0[j] : r1[j - V.lanes]) + b0
+                if accumulate { v += c[offset + j] }
+                c[offset + j] = v
+                if let target = self.clamp { target.into[offset + j] = min(max(v, target.low), target.high) }
+            }
+        }
+    }
+}
+
+/// What the pointwise kernel needs of a float vector; SIMD8 (AVX2) conforms here, SIMD16 (AVX-512) in `TensorsAVX512`.
+/// Each conformance is compiled with its own module's target CPU and inlined into the kernel specialized there.
+public protocol KernelVector {
+    /// Floats per vector, and bytes.
+    static var lanes: Int { get }
+    init()
+    init(repeating: Float)
+    static func load(_ p: UnsafeRawPointer, _ byteOffset: Int) -> Self
+    func store(_ p: UnsafeMutableRawPointer, _ byteOffset: Int)
+    /// self + a·b, fused.
+    func fma(_ a: Self, _ b: Self) -> Self
+    static func + (l: Self, r: Self) -> Self
+    /// min(max(self, lo), hi) lane by lane.
+    func clamped(_ lo: Self, _ hi: Self) -> Self
+    subscript(index: Int) -> Float { get }
+}
+
+extension KernelVector {
+    @inlinable static var bytes: Int { 4 * lanes }
+}
+
+extension SIMD8: KernelVector where Scalar == Float {
+    @inlinable public static var lanes: Int { 8 }
+    @inlinable @inline(__always)
+    public static func load(_ p: UnsafeRawPointer, _ byteOffset: Int) -> Self { p.loadUnaligned(fromByteOffset: byteOffset, as: Self.self) }
+    @inlinable @inline(__always)
+    public func store(_ p: UnsafeMutableRawPointer, _ byteOffset: Int) { p.storeBytes(of: self, toByteOffset: byteOffset, as: Self.self) }
+    @inlinable @inline(__always)
+    public func fma(_ a: Self, _ b: Self) -> Self { addingProduct(a, b) }
+    /// Written with masks: `clamped(lowerBound:upperBound:)` and `pointwiseMin` were not inlined.
+    @inlinable @inline(__always)
+    public func clamped(_ lo: Self, _ hi: Self) -> Self {
+        let r = replacing(with: lo, where: self .< lo)
+        return r.replacing(with: hi, where: r .> hi)
+    }
+}

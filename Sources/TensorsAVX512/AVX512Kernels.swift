@@ -1,0 +1,50 @@
+import Foundation
+import Tensors
+
+/// `PointwiseKernel` with 16-float AVX-512 vectors, for CPUs that have them (checked at run time).
+///
+/// Why a module of its own: Swift has no per-function target attributes, so this target alone is
+/// compiled for `skylake-avx512` (AVX-512 F/CD/BW/DQ/VL, which every AVX-512 x86 CPU has); the generic
+/// kernel is specialized here with that instruction set. On the project's EPYC (Zen 5, full-width
+/// AVX-512 units) it does twice the multiply-adds per cycle of the AVX2 one (BENCHMARKS.md).
+public enum PointwiseAVX512 {
+    /// Whether this CPU runs AVX-512 F/CD/BW/DQ/VL (from /proc/cpuinfo's flags).
+    public static let supported: Bool = {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        return ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
+    }()
+
+    /// `PointwiseKernel.multiply` with AVX-512 vectors; call only when `supported`.
+    public static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, aRowStride: Int, aColStride: Int,
+                                b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
+                                c: UnsafeMutablePointer<Float>, ldc: Int, clamp: ClampTarget? = nil) {
+        precondition(supported, "PointwiseAVX512 on a CPU without AVX-512")
+        PointwiseKernel.multiply(SIMD16<Float>.self, m: m, n: n, k: k, a: a, aRowStride: aRowStride, aColStride: aColStride,
+                                 b: b, ldb: ldb, bias: bias, accumulate: accumulate, c: c, ldc: ldc, clamp: clamp)
+    }
+}
+
+extension SIMD16: KernelVector where Scalar == Float {
+    @inlinable public static var lanes: Int { 16 }
+    @inlinable @inline(__always)
+    public static func load(_ p: UnsafeRawPointer, _ byteOffset: Int) -> Self { p.loadUnaligned(fromByteOffset: byteOffset, as: Self.self) }
+    @inlinable @inline(__always)
+    public func store(_ p: UnsafeMutableRawPointer, _ byteOffset: Int) { p.storeBytes(of: self, toByteOffset: byteOffset, as: Self.self) }
+    @inlinable @inline(__always)
+    public func fma(_ a: Self, _ b: Self) -> Self { addingProduct(a, b) }
+    @inlinable @inline(__always)
+    public func clamped(_ lo: Self, _ hi: Self) -> Self {
+        let r = replacing(with: lo, where: self .< lo)
+        return r.replacing(with: hi, where: r .> hi)
+    }
+}
+
+/// `WideRows.accumulate` (the depthwise inner loop) with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
+public enum DepthwiseAVX512 {
+    public static func accumulate(taps: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>, from planes: UnsafePointer<Float>,
+                                  into wide: UnsafeMutablePointer<Float>, count: Int) {
+        WideRows.accumulate(SIMD16<Float>.self, taps: taps, offsets: offsets, from: planes, into: wide, count: count)
+    }
+}
