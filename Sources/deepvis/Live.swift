@@ -35,13 +35,16 @@ struct Live: ParsableCommand {
     @Option(help: "Window size WIDTHxHEIGHT.") var size = "1280x720"
     @Flag(help: "Synthetic frames: no model, no camera (checks the window).") var demo = false
     @Option(help: "Write the measured statistics as JSON to this file at exit.") var statsJson: String?
-    @Option(help: "Gradient-ascent preset for the selected unit (see `deepvis optimize --list-presets`).")
-    var ascent = "paper-3"
+    @Option(help: "Gradient-ascent preset for the selected unit (default: the model's best; see `deepvis optimize --list-presets`).")
+    var ascent: String?
     @Option(help: "Gradient-ascent steps per selected unit.") var ascentIterations = 300
     @Flag(help: "Don't run gradient ascent for the selected unit (saves CPU for the forward pass).") var noAscent = false
 
-    /// The preset the live ascent worker uses, or nil when it is off.
-    var ascentPreset: Preset? { noAscent ? nil : Preset.named(ascent) }
+    /// The preset the live ascent worker uses (the model's default unless named), or nil when it is off.
+    func ascentPreset(for info: ModelInfo) throws -> Preset? {
+        let catalog = try PresetCatalog(for: info)
+        return noAscent ? nil : try ascent.map(catalog.named) ?? catalog.defaultPreset
+    }
 
     func validate() throws {
         if let frames, frames < 1 { throw ValidationError("--frames must be at least 1") }
@@ -51,9 +54,6 @@ struct Live: ParsableCommand {
         }
         if realtime && !headless { throw ValidationError("--realtime only applies to --headless runs") }
         if interval <= 0 { throw ValidationError("--interval must be positive") }
-        if Preset.named(ascent) == nil {
-            throw ValidationError("--ascent '\(ascent)': presets are \(Preset.all.map(\.name).joined(separator: ", "))")
-        }
         if ascentIterations < 2 { throw ValidationError("--ascent-iterations must be at least 2") }
         if let keys { _ = try KeySequence.parse(keys) }
     }

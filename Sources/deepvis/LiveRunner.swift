@@ -78,7 +78,7 @@ struct LiveRunner {
             fail(error.description)
         }
         let viewer = LiveViewer(pipeline: pipeline, window: window)
-        if let preset = options.ascentPreset {
+        if let preset = try options.ascentPreset(for: info) {
             viewer.optimization = LiveAscent.attach(to: pipeline, graph: graph, info: info, preset: preset,
                                                     iterations: options.ascentIterations)
         }
