@@ -45,7 +45,23 @@ struct RunRecord: Codable {
     var stop: String
     var robustScore: Float?
     var top1UnderJitter: Double?
+    /// Class runs: the optimized network's rates first, then each judge's.
+    var verdicts: [ClassifierVerdict]?
     var files: [String]
+}
+
+/// One classifier's rates for an optimized class image over jittered copies, as seen and as shown.
+struct ClassifierVerdict: Codable {
+    var name: String
+    var seen: JitterRates
+    var shown: JitterRates
+    var stretched: Bool
+
+    func line(judge: Bool) -> String {
+        String(format: "%@ %@: top-1 %.0f%% / top-5 %.0f%% as seen, top-1 %.0f%% / top-5 %.0f%% as shown%@ (20 jittered copies)",
+               judge ? "judge" : "same network", name, seen.top1 * 100, seen.top5 * 100, shown.top1 * 100, shown.top5 * 100,
+               stretched ? " (contrast-stretched: the seen image is faint)" : " (= seen)")
+    }
 }
 
 enum RunFiles {

@@ -133,14 +133,12 @@ struct Optimize: ParsableCommand {
         ascent.onProgress = progress.report
         let result = try ascent.run()
         let robust = try Robustness.meanObjective(result.bestTensor, evaluator: evaluator)
-        var top1: Double?
-        var verdicts: [String] = []
+        var verdicts: [ClassifierVerdict] = []
         if let k = classIndex {
             let same = Classifier(graph: evaluator.session.graph, info: info)
-            let (lines, sameSeen) = Self.verdictLines(result, classIndex: k, space: evaluator.space, classifiers: [same] + judges)
-            verdicts = lines
-            top1 = sameSeen
+            verdicts = Self.verdicts(result, classIndex: k, space: evaluator.space, classifiers: [same] + judges)
         }
+        let top1 = verdicts.first?.seen.top1
         var details = ["objective \(evaluator.objective.name), preset \(preset.name), seed \(seed)",
                        preset.listing, String(format: "best %.4g at step %d; mean over 16 jitters %.4g; %@",
                                               Double(result.bestObjective), result.bestStep, Double(robust), result.stop.description)]
@@ -148,7 +146,7 @@ struct Optimize: ParsableCommand {
             details.append(String(format: "class %d (%@) top-1 in %.0f%% of 20 jittered copies (as seen, this network)",
                                   classIndex, info.label(classIndex), top1 * 100))
         }
-        details += verdicts
+        details += verdicts.enumerated().map { $1.line(judge: $0 > 0) }
         var files = try RunFiles.writeImages(result, dir: out!, name: name, title: "\(evaluator.objective.name) — \(preset.name)", details: details)
         if let video, !result.history.isEmpty {
             let file = "\(name)-history.\(video.rawValue)"
@@ -158,7 +156,7 @@ struct Optimize: ParsableCommand {
         }
         try RunFiles.writeRecord(RunRecord(arguments: arguments, preset: preset, objective: evaluator.objective.name,
                                            bestObjective: result.bestObjective, bestStep: result.bestStep, stop: result.stop.description,
-                                           robustScore: robust, top1UnderJitter: top1, files: files), dir: out!, name: name)
+                                           robustScore: robust, top1UnderJitter: top1, verdicts: classIndex == nil ? nil : verdicts, files: files), dir: out!, name: name)
         details.forEach { print($0) }
         print("wrote \(files.map { "\(out!)/\($0)" }.joined(separator: ", "))")
         if case .diverged = result.stop { throw ExitCode(2) }
@@ -171,21 +169,15 @@ struct Optimize: ParsableCommand {
         return Classifier(graph: model.graph, info: try ModelInfo.forModel(at: path, graph: model.graph))
     }
 
-    /// One line per classifier: top-1 / top-5 rates of class k over 20 jittered copies, as seen and as shown.
-    /// Returns the lines and the first classifier's top-1 rate as seen.
-    static func verdictLines(_ r: AscentResult, classIndex k: Int, space: PixelSpace, classifiers: [Classifier]) -> ([String], Double) {
+    /// Each classifier's rates for class k over 20 jittered copies, as seen and as shown (the same copies for all).
+    static func verdicts(_ r: AscentResult, classIndex k: Int, space: PixelSpace, classifiers: [Classifier]) -> [ClassifierVerdict] {
         let stretched = r.best != r.bestAsSeen
         let seen = Verdict.jitteredCopies(r.bestAsSeen, space: space, trials: 20)
         let shown = stretched ? Verdict.jitteredCopies(r.best, space: space, trials: 20) : seen
-        var lines: [String] = [], first = 0.0
-        for (i, c) in classifiers.enumerated() {
-            let a = Verdict.rates(seen, classIndex: k, classifier: c), b = stretched ? Verdict.rates(shown, classIndex: k, classifier: c) : a
-            if i == 0 { first = a.top1 }
-            lines.append(String(format: "%@ %@: top-1 %.0f%% / top-5 %.0f%% as seen, top-1 %.0f%% / top-5 %.0f%% as shown%@ (20 jittered copies)",
-                                i == 0 ? "same network" : "judge", c.name, a.top1 * 100, a.top5 * 100, b.top1 * 100, b.top5 * 100,
-                                stretched ? " (contrast-stretched: the seen image is faint)" : " (= seen)"))
+        return classifiers.map { c in
+            let a = Verdict.rates(seen, classIndex: k, classifier: c)
+            return ClassifierVerdict(name: c.name, seen: a, shown: stretched ? Verdict.rates(shown, classIndex: k, classifier: c) : a, stretched: stretched)
         }
-        return (lines, first)
     }
 
     private func runSearch(count: Int, graph: Graph, info: ModelInfo, path: String, judges: [Classifier]) throws {

@@ -52,7 +52,7 @@ import TestSupport
             #expect(FileManager.default.contents(atPath: "\(a)/jobs/\(png)") == FileManager.default.contents(atPath: "\(b)/jobs/\(png)"), "\(png)")
         }
         let tuned = try String(contentsOfFile: a + "/tuned-presets.json", encoding: .utf8)
-        #expect(tuned.contains("\"tuned-1\"") && tuned.contains("\"tuned-2\""), tuned)
+        #expect(tuned.contains("\"tuned-1\"") && tuned.contains("\"tuned-2\""), "\(tuned)")
         let html = try String(contentsOfFile: a + "/results.html", encoding: .utf8)
         #expect(html.contains("<img src=\"jobs/r2-paper-3-class9.png\""), "\(html.prefix(600))")
         // Another setting in the same directory is refused, not mixed in.

@@ -36,15 +36,15 @@ import Visualization
         let judge = try Self.judge()
         #expect(judge.info.inputWidth == 240, "lite1 judges at its own size (the image is resized to it)")
         let (space, info) = try Self.space()
-        let trials = 6
+        let trials = 4
         // scikit-image's coffee: espresso (967); chelsea: a cat (tabby 281, tiger cat 282, Egyptian cat 285).
         let coffee = Verdict.jitteredCopies(try Self.photo("coffee", info), space: space, trials: trials)
         let espresso = Verdict.rates(coffee, classIndex: 967, classifier: judge)
-        #expect(espresso.top5 >= 5.0 / 6, "coffee: espresso in the judge's top 5 in \(espresso.top5 * 100)% of copies")
+        #expect(espresso.top5 >= 3.0 / 4, "coffee: espresso in the judge's top 5 in \(espresso.top5 * 100)% of copies")
         let chelsea = Verdict.jitteredCopies(try Self.photo("chelsea", info), space: space, trials: trials)
         let cats = [281, 282, 285].map { Verdict.rates(chelsea, classIndex: $0, classifier: judge) }
-        #expect(cats.map(\.top5).max()! >= 5.0 / 6, "chelsea: cat classes' top-5 rates \(cats.map(\.top5))")
-        #expect(cats.map(\.top1).reduce(0, +) >= 5.0 / 6, "chelsea: a cat class is top-1 in most copies: \(cats.map(\.top1))")
+        #expect(cats.map(\.top5).max()! >= 3.0 / 4, "chelsea: cat classes' top-5 rates \(cats.map(\.top5))")
+        #expect(cats.map(\.top1).reduce(0, +) >= 3.0 / 4, "chelsea: a cat class is top-1 in most copies: \(cats.map(\.top1))")
         // Uniform noise over 0…255: neither espresso nor a cat.
         var rng = SplitMix64(seed: 7)
         let noise = RGBImage(width: 224, height: 224, pixels: (0..<(224 * 224 * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) })
