@@ -7,7 +7,7 @@ import os
 
 from PIL import Image, ImageDraw, ImageFont
 
-CELL = 150
+CELL = 124
 
 
 def font(size):
@@ -48,7 +48,7 @@ def record_cell(opt_dir, preset, task):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--search", required=True)
-    ap.add_argument("--runs", help="a directory of `deepvis optimize --judge` runs (for presets not in the search)")
+    ap.add_argument("--runs", help="comma-separated directories of `deepvis optimize --judge` runs (presets not in the search)")
     ap.add_argument("--tasks", required=True, help="comma-separated: class292,blocks.8-10,…")
     ap.add_argument("--presets", required=True, help="comma-separated preset names as run")
     ap.add_argument("--titles", help="comma-separated column titles (default: the preset names)")
@@ -68,7 +68,9 @@ def main():
         y = top + r * (CELL + text)
         draw.text((4, y + CELL // 2 - 8), rows[r], fill=(230, 230, 230), font=f)
         for c, p in enumerate(presets):
-            cell = search_cell(a.search, p, task) or (record_cell(a.runs, p, task) if a.runs else None)
+            cell = search_cell(a.search, p, task)
+            for d in (a.runs.split(",") if a.runs else []):
+                cell = cell or record_cell(d, p, task)
             x = left + c * CELL
             if cell is None:
                 draw.text((x + 4, y + 4), "not run", fill=(200, 80, 80), font=small)

@@ -18,7 +18,9 @@ struct SearchReport {
     var rows: [Row] {
         SearchRanking.rank(scores, round: 2).map { r in
             let mine = scores.filter { $0.job.preset.name == r.name }
-            return Row(preset: mine[0].job.preset, score: r.score, classes: mine.filter(\.job.task.isClass),
+            var preset = mine[0].job.preset
+            preset.iterations = mine[0].job.steps   // a baseline runs at the round's length, not its own
+            return Row(preset: preset, score: r.score, classes: mine.filter(\.job.task.isClass),
                        units: mine.filter { !$0.job.task.isClass })
         }
     }

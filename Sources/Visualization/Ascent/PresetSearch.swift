@@ -40,7 +40,7 @@ public struct SearchPlan: Sendable, Equatable, Codable {
     public var classes: [Int]
     public var units: [SearchTask]
     public var secondTrials: Int
-    /// Fraction of the first round that goes on (at least two).
+    /// Fraction of the first round that goes on (at least four: the search ships tuned-1 … tuned-4).
     public var keep: Double
     /// Built-in presets run in the second round beside the survivors (the reference), by name.
     public var baselines: [String]
@@ -68,7 +68,7 @@ public struct SearchPlan: Sendable, Equatable, Codable {
     }
 
     /// How many first-round combinations go on to the second round.
-    public var survivors: Int { min(candidates, max(2, Int((Double(candidates) * keep).rounded(.up)))) }
+    public var survivors: Int { min(candidates, max(4, Int((Double(candidates) * keep).rounded(.up)))) }
 
     /// The first round: every combination on `firstClasses` at `firstSteps`.
     public func firstRound() -> [SearchJob] {
