@@ -57,7 +57,7 @@ final class PresetSearchRun {
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         if let data = FileManager.default.contents(atPath: path) {
             guard let old = try? JSONDecoder().decode(SearchPlan.self, from: data), old == plan else {
-                throw PresetError.badManifest("\(path) holds a search with other settings; use another --out")
+                throw SearchDirectoryError(description: "\(path) holds a search with other settings; use another --out")
             }
             return
         }
@@ -124,6 +124,11 @@ final class PresetSearchRun {
         }
         try FileBytes.writeAtomically(Array(md.utf8), to: out + "/round1.md")
     }
+}
+
+/// An output directory that belongs to another search.
+struct SearchDirectoryError: Error, CustomStringConvertible {
+    let description: String
 }
 
 extension SearchTask {
