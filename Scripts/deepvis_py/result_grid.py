@@ -24,7 +24,7 @@ def search_cell(search_dir, preset, task):
     d = json.load(open(stem + ".json"))
     if d.get("sameSeen"):
         judges = [f"{s['top5'] * 100:.0f}/{h['top5'] * 100:.0f}" for s, h in zip(d["judgeSeen"], d["judgeShown"])]
-        lines = [f"same {d['sameSeen']['top1'] * 100:.0f}/{d['sameShown']['top1'] * 100:.0f}", "judges " + " ".join(judges)]
+        lines = [f"S {d['sameSeen']['top1'] * 100:.0f}/{d['sameShown']['top1'] * 100:.0f}", "J " + " ".join(judges)]
     else:
         lines = [f"jitter {d['jitterObjective']:.3g}"]
     return stem + ".png", lines
@@ -42,7 +42,7 @@ def record_cell(opt_dir, preset, task):
     if not v:
         return None
     judges = [f"{j['seen']['top5'] * 100:.0f}/{j['shown']['top5'] * 100:.0f}" for j in v[1:]]
-    return stem + ".png", [f"same {v[0]['seen']['top1'] * 100:.0f}/{v[0]['shown']['top1'] * 100:.0f}", "judges " + " ".join(judges)]
+    return stem + ".png", [f"S {v[0]['seen']['top1'] * 100:.0f}/{v[0]['shown']['top1'] * 100:.0f}", "J " + " ".join(judges)]
 
 
 def main():
