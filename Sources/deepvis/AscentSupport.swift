@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Foundation
 import Imaging
+import LivePipeline
 import NeuralNetwork
 import Visualization
 
@@ -45,7 +46,23 @@ struct RunRecord: Codable {
     var stop: String
     var robustScore: Float?
     var top1UnderJitter: Double?
+    /// Class runs: the optimized network's rates first, then each judge's.
+    var verdicts: [ClassifierVerdict]?
     var files: [String]
+}
+
+/// One classifier's rates for an optimized class image over jittered copies, as seen and as shown.
+struct ClassifierVerdict: Codable {
+    var name: String
+    var seen: JitterRates
+    var shown: JitterRates
+    var stretched: Bool
+
+    func line(judge: Bool) -> String {
+        String(format: "%@ %@: top-1 %.0f%% / top-5 %.0f%% as seen, top-1 %.0f%% / top-5 %.0f%% as shown%@ (20 jittered copies)",
+               judge ? "judge" : "same network", name, seen.top1 * 100, seen.top5 * 100, shown.top1 * 100, shown.top5 * 100,
+               stretched ? " (contrast-stretched: the seen image is faint)" : " (= seen)")
+    }
 }
 
 enum RunFiles {
@@ -89,4 +106,13 @@ extension Preset: ExpressibleByArgument {
         self = p
     }
     public static var allValueStrings: [String] { Preset.all.map(\.name) }
+}
+
+extension AscentSettings {
+    /// The live ascent of `live` and `serve`: the named preset or the model's default (its manifest's best), nil when off.
+    static func live(preset name: String?, iterations: Int, off: Bool, info: ModelInfo) throws -> AscentSettings? {
+        if off { return nil }
+        let catalog = try PresetCatalog(for: info)
+        return AscentSettings(preset: try name.map(catalog.named) ?? catalog.defaultPreset, iterations: iterations)
+    }
 }

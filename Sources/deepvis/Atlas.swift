@@ -65,7 +65,7 @@ struct AtlasBuild: ParsableCommand {
             if line.hasPrefix("warning:") { FileHandle.standardError.write(Data("\(line)\n".utf8)) } else { print(line) }
         }
         let list = try units.map(parseUnits) ?? Array(0..<builder.channels)
-        let me = try shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shards) ?? .whole
+        let me = try Shard.resolve(option: shard, count: shards, environment: ProcessInfo.processInfo.environment)
         let mine = me.select(list)
         print("atlas \(layer): shard \(me) has \(mine.count) of \(list.count) units, \(modelOptions.threads) thread(s); receptive field "
               + "\(builder.field.rows.size)x\(builder.field.columns.size) px, stride \(builder.field.rows.stride)")

@@ -97,17 +97,28 @@ struct Invert: ParsableCommand {
 
 struct Adversarial: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fast gradient sign (Goodfellow et al. 2015): one ε-step toward (or --away from) a class; prints top-5 before and after.")
+        abstract: "Fast gradient sign (Goodfellow et al. 2015): one ε-step toward (or --away from) a class; prints top-5 before and after.",
+        discussion: """
+        --iterations N (N > 1) is Kurakin et al.'s basic iterative method: N signed steps of --step-size (default 1 pixel level),
+        each projected back into the ε-ball around the photo and into valid pixels; prints the predicted label and the
+        target's probability after every step.
+        """)
     @OptionGroup var modelOptions: ModelOptions
     @Argument(help: "A JPEG or PNG image.") var image: String
     @Option(help: "Class index (0 up to the output width − 1).") var target: Int
     @Option(help: "Step size in 0–255 pixel units (greater than 0).") var epsilon: Float = 2
     @Flag(help: "Push away from the class instead of toward it.") var away = false
+    @Option(help: "Signed steps (1: FGSM; more: the basic iterative method, within the ε-ball).") var iterations = 1
+    @Option(help: "Step size per iteration in pixel units (default 1; a single step uses ε).") var stepSize: Float?
     @Option(help: "Output directory.") var out: String
 
     func validate() throws {
         guard epsilon.isFinite, epsilon > 0, epsilon <= 255 else { throw ValidationError("--epsilon must be in (0, 255] (pixel units)") }
         try OptionRanges.check(target, OptionRanges.classIndex, "--target")
+        if iterations < 1 || iterations > 10_000 { throw ValidationError("--iterations must be between 1 and 10000") }
+        if let stepSize, !(stepSize.isFinite && stepSize > 0 && stepSize <= 255) {
+            throw ValidationError("--step-size must be in (0, 255] (pixel units)")
+        }
     }
 
     func run() throws {
@@ -124,10 +135,24 @@ struct Adversarial: ParsableCommand {
                 print(String(format: "  %5.1f%%  %4d %@%@", Double(p * 100), k, ctx.info.label(k), k == target ? "  ← target" : ""))
             }
         }
-        let adv = try FastGradientSign.perturb(ctx.photo, classIndex: target, epsilon: epsilon, toward: !away,
-                                               session: ctx.session, space: ctx.space)
         top5(ctx.photo, "before:")
-        top5(adv, String(format: "after FGSM %@ class %d (%@), ε = %g:", away ? "away from" : "toward", target, ctx.info.label(target), Double(epsilon)))
+        let adv: Tensor
+        let direction = away ? "away from" : "toward"
+        if iterations == 1 && stepSize == nil {
+            adv = try FastGradientSign.perturb(ctx.photo, classIndex: target, epsilon: epsilon, toward: !away,
+                                               session: ctx.session, space: ctx.space)
+            top5(adv, String(format: "after FGSM %@ class %d (%@), ε = %g:", direction, target, ctx.info.label(target), Double(epsilon)))
+        } else {
+            let alpha = stepSize ?? 1
+            adv = try FastGradientSign.iterate(ctx.photo, classIndex: target, epsilon: epsilon, stepSize: alpha, iterations: iterations,
+                                               toward: !away, session: ctx.session, space: ctx.space) { i, logits in
+                let best = topK(logits: logits, k: 1)[0], p = topK(logits: logits, k: logits.count).first { $0.index == target }?.probability ?? 0
+                print(String(format: "iteration %d: top-1 %d %@ (%.1f%%); target %.2f%%", i, best.index, ctx.info.label(best.index),
+                             Double(best.probability * 100), Double(p * 100)))
+            }
+            top5(adv, String(format: "after %d iterations %@ class %d (%@), ε = %g, step %g:", iterations, direction, target,
+                             ctx.info.label(target), Double(epsilon), Double(alpha)))
+        }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let stem = ((image as NSString).lastPathComponent as NSString).deletingPathExtension + "-fgsm-\(target)"
         let delta = Tensor(shape: adv.shape)

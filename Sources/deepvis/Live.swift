@@ -38,15 +38,14 @@ struct Live: ParsableCommand {
     var firstFrameTimeout: Double = 10
     @Flag(help: "Synthetic frames: no model, no camera (checks the window).") var demo = false
     @Option(help: "Write the measured statistics as JSON to this file at exit.") var statsJson: String?
-    @Option(help: "Gradient-ascent preset for the selected unit (see `deepvis optimize --list-presets`).")
-    var ascent = Preset.defaultName
+    @Option(help: "Gradient-ascent preset for the selected unit (default: the model's best; see `deepvis optimize --list-presets`).")
+    var ascent: String?
     @Option(help: "Gradient-ascent steps per selected unit (\(OptionRanges.text(OptionRanges.ascentIterations))).") var ascentIterations = 300
     @Flag(help: "Don't run gradient ascent for the selected unit (saves CPU for the forward pass).") var noAscent = false
 
-    /// The live ascent's settings, or nil when it is off.
-    var ascentSettings: AscentSettings? {
-        guard !noAscent, let preset = Preset.named(ascent) else { return nil }
-        return AscentSettings(preset: preset, iterations: ascentIterations)
+    /// The live ascent's settings for this model (`--ascent` or the model's default preset), or nil when it is off.
+    func ascentSettings(for info: ModelInfo) throws -> AscentSettings? {
+        try AscentSettings.live(preset: ascent, iterations: ascentIterations, off: noAscent, info: info)
     }
 
     func validate() throws {
@@ -61,9 +60,6 @@ struct Live: ParsableCommand {
         if realtime && !headless { throw ValidationError("--realtime only applies to --headless runs") }
         try OptionRanges.check(interval, OptionRanges.interval, "--interval")
         try OptionRanges.check(firstFrameTimeout, OptionRanges.firstFrameTimeout, "--first-frame-timeout")
-        if Preset.named(ascent) == nil {
-            throw ValidationError("--ascent '\(ascent)': presets are \(Preset.all.map(\.name).joined(separator: ", "))")
-        }
         try OptionRanges.check(ascentIterations, OptionRanges.ascentIterations, "--ascent-iterations")
         if let keys { _ = try KeySequence.parse(keys) }
     }

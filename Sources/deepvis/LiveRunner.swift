@@ -31,7 +31,7 @@ struct LiveRunner {
         configuration.lossless = lossless
         configuration.computeThreads = options.modelOptions.threadCount ?? 1
         var controls = PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: unit))
-        controls.ascent = options.ascentSettings
+        controls.ascent = try options.ascentSettings(for: info)
         pipeline = LivePipeline(graph: graph, info: info, layers: layers, sources: choice.sources, controls: controls,
                                 configuration: configuration)
     }

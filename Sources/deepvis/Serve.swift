@@ -28,8 +28,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Address to listen on (anything but loopback requires the printed token).") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port).") var port = 8080
     @Option(help: "Browsers served at once.") var maxClients = 16
-    @Option(help: "Gradient-ascent preset for selected units (see `deepvis optimize --list-presets`).")
-    var ascent = Preset.defaultName
+    @Option(help: "Gradient-ascent preset for selected units (default: the model's best; see `deepvis optimize --list-presets`).")
+    var ascent: String?
     @Option(help: "Gradient-ascent steps per unit.") var ascentIterations = 300
     @Flag(help: "Don't run gradient ascent (saves CPU for the forward pass).") var noAscent = false
     @Option(help: "Stop after this many seconds (benchmarks, tests).") var seconds: Double?
@@ -39,9 +39,6 @@ struct Serve: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard (1...1024).contains(maxClients) else { throw ValidationError("--max-clients must be between 1 and 1024") }
         guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
-        if Preset.named(ascent) == nil {
-            throw ValidationError("--ascent '\(ascent)': presets are \(Preset.all.map(\.name).joined(separator: ", "))")
-        }
         if ascentIterations < 2 { throw ValidationError("--ascent-iterations must be at least 2") }
         if interval <= 0 { throw ValidationError("--interval must be positive") }
         if let seconds, seconds <= 0 { throw ValidationError("--seconds must be positive") }
@@ -67,7 +64,7 @@ struct Serve: ParsableCommand {
         configuration.computeThreads = modelOptions.threadCount ?? 1
         var controls = PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: 0))
         // One ascent run at a time, on the unit of the browser that acted last; shared by every browser on that unit.
-        controls.ascent = noAscent ? nil : AscentSettings(preset: Preset.named(ascent)!, iterations: ascentIterations)
+        controls.ascent = try AscentSettings.live(preset: ascent, iterations: ascentIterations, off: noAscent, info: model.info)
         let pipeline = LivePipeline(graph: model.graph, info: model.info, layers: layers, sources: sources,
                                     controls: controls, configuration: configuration)
         let server: WebViewerServer

@@ -25,7 +25,7 @@ import Testing
 
     @Test func optimizeWritesAHistoryVideo() throws {
         let out = try ExternalTools.temporaryDirectory("optimize-video")
-        let r = try CLI.run(["optimize", "--layer", "blocks.1", "--unit", "3", "--iterations", "6", "--history-every", "2",
+        let r = try CLI.run(["optimize", "--layer", "blocks.1", "--unit", "3", "--preset", "paper-3", "--iterations", "6", "--history-every", "2",
                              "--video", "gif", "--out", out])
         #expect(r.status == 0, "\(r.stderr)")
         let gif = out + "/blocks.1-3-paper-3-s0-history.gif"

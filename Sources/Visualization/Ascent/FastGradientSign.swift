@@ -16,3 +16,28 @@ public enum FastGradientSign {
         return out
     }
 }
+
+extension FastGradientSign {
+    /// Kurakin et al.'s basic iterative method: `iterations` signed steps of `stepSize`, each followed by
+    /// projection onto the ε-ball around x (max-norm) and onto valid pixels. `onStep(i, logits)` sees the
+    /// network's logits for the image after step i (1-based).
+    public static func iterate(_ x: Tensor, classIndex k: Int, epsilon: Float, stepSize: Float, iterations: Int, toward: Bool,
+                               session: Session, space: PixelSpace, onStep: (Int, [Float]) -> Void = { _, _ in }) throws -> Tensor {
+        let ev = try ObjectiveEvaluator(.logProbability(k), session: session, space: space)
+        let out = x.copy()
+        let s: Float = toward ? stepSize : -stepSize
+        let output = session.graph.outputs.first ?? session.graph.values.count - 1
+        for i in 0..<iterations {
+            let g = try ev.evaluate(out).gradient
+            for j in 0..<out.count where g[j] != 0 {
+                let moved = out[j] + (g[j] > 0 ? s : -s)
+                out[j] = min(max(moved, x[j] - epsilon), x[j] + epsilon)
+            }
+            space.clampToValidPixels(out)
+            space.writeNetworkInput(out, into: session.input)
+            session.forward(upTo: output)
+            onStep(i + 1, session.values[output].array)
+        }
+        return out
+    }
+}

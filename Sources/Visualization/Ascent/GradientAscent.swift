@@ -35,11 +35,15 @@ public struct AscentProgress: Sendable {
     public var iterations: Int
     public var objective: Float
     public var bestObjective: Float
+
+    public init(step: Int, iterations: Int, objective: Float, bestObjective: Float) {
+        self.step = step; self.iterations = iterations; self.objective = objective; self.bestObjective = bestObjective
+    }
 }
 
 /// The outcome: the best image seen (by objective), the last one, and the history.
 public struct AscentResult: Sendable {
-    /// The best image for display (contrast-stretched around the mean for pixel presets, see `PixelSpace.stretchedImage`).
+    /// The best image for display (contrast-stretched only when faint, see `PixelSpace.displayImage`).
     public var best: RGBImage
     /// The best image as the network saw it (x + mean).
     public var bestAsSeen: RGBImage
@@ -76,7 +80,7 @@ public final class GradientAscent {
     /// Sees (and may alter) each step's gradient before it is used: lets tests inject faults.
     public var gradientHook: ((Int, Tensor) -> Void)?
     /// Show images contrast-stretched (the paper's faint pixel-preset images) or as the network sees them;
-    /// nil: stretched for pixel presets started from noise.
+    /// nil: for pixel presets started from noise, stretched only when faint (`PixelSpace.displayImage`).
     public var stretchDisplay: Bool?
     /// How many consecutive non-finite steps are recovered from before giving up.
     public var maxRecoveries = 3
@@ -147,10 +151,10 @@ public final class GradientAscent {
                             last: display(lastImage), history: history, stop: stop, recoveries: recoveries)
     }
 
-    /// Pixel presets make faint images around the mean: show them stretched, as the paper does.
+    /// Pixel presets often make faint images around the mean: show those stretched, as the paper does.
     private func display(_ x: Tensor) -> RGBImage {
         if let stretchDisplay { return stretchDisplay ? evaluator.space.stretchedImage(x) : evaluator.space.image(x) }
-        if case .pixels = preset.parameterization, start == nil { return evaluator.space.stretchedImage(x) }
+        if case .pixels = preset.parameterization, start == nil { return evaluator.space.displayImage(x) }
         return evaluator.space.image(x)
     }
 

@@ -69,6 +69,21 @@ public struct PixelSpace: Sendable {
                         mean: [127.5, 127.5, 127.5], std: [1, 1, 1])
     }
 
+    /// Below this RMS distance from the mean image (0–255 levels) an image counts as faint.
+    public static let faintRMS: Float = 12
+
+    /// Whether x is within a few gray levels of the mean image (the paper presets' typical result).
+    public func isFaint(_ x: Tensor) -> Bool {
+        let sum = x.buffer.reduce(Float(0)) { $0 + ($1.isFinite ? $1 * $1 : 0) }
+        return (sum / Float(max(x.count, 1))).squareRoot() < Self.faintRMS
+    }
+
+    /// The picture to show: what the network saw, contrast-stretched only where that is faint (a stretch
+    /// changes what a classifier reads, so an image that already has contrast is shown as it was seen).
+    public func displayImage(_ x: Tensor) -> RGBImage {
+        isFaint(x) ? stretchedImage(x) : image(x)
+    }
+
     /// The x of a picture at the network's size: pixel − mean.
     public func tensor(_ image: RGBImage) -> Tensor {
         precondition(image.width == width && image.height == height, "PixelSpace: \(image.width)x\(image.height) is not \(width)x\(height)")

@@ -121,7 +121,11 @@ public struct Preset: Sendable, Equatable, Codable {
     public var listing: String {
         var parts = ["\(iterations) steps", stepRule.description]
         parts += regularizers.map(\.description)
-        if case .spectral = parameterization { parts.append(parameterization.description) }
+        switch parameterization {
+        case .spectral: parts.append(parameterization.description)
+        case let .pixels(std) where std != 10: parts.append("start N(0,\(std)²)")   // 10 is the toolbox's default
+        case .pixels: break
+        }
         if let jitter { parts.append(jitter.description) }
         return "\(name): \(summary)\n    " + parts.joined(separator: "; ")
     }

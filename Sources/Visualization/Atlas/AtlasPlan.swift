@@ -118,9 +118,14 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
         return Shard(index: i, count: n)
     }
 
-    /// This shard's share of `units` (in their order).
-    public func select(_ units: [Int]) -> [Int] {
-        units.enumerated().filter { $0.offset % count == index }.map(\.element)
+    /// This shard's share of `items` (in their order): the k-th item goes to shard k mod count.
+    public func select<T>(_ items: [T]) -> [T] {
+        items.enumerated().filter { $0.offset % count == index }.map(\.element)
+    }
+
+    /// The shard of this process: `--shard i/n` if given, else the environment's (Slurm, Kubernetes), else the whole.
+    public static func resolve(option: String?, count: Int?, environment: [String: String]) throws -> Shard {
+        try option.map(Shard.init(parsing:)) ?? fromEnvironment(environment, count: count) ?? .whole
     }
 
     public var description: String { "\(index)/\(count)" }
