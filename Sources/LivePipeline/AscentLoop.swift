@@ -34,6 +34,23 @@ public enum UnitImageSource: String, Sendable, Equatable, CaseIterable {
     case atlas
 }
 
+/// Where finished unit images are looked up before the ascent computes one (DESIGN §8): the store, then an atlas.
+public struct UnitImageLookup: Sendable {
+    /// Finished optimizations on disk; the ascent thread also saves every run it finishes here.
+    public var store: UnitImageStore?
+    /// sha256 of the model file: the first part of every store key.
+    public var modelSHA256: String
+    /// A `deepvis atlas` output; it serves units of its layer for the centre-unit objective when the preset and seed match.
+    public var atlas: AtlasReader?
+
+    /// A lookup in `store` (keys for the model with `modelSHA256`), then in `atlas`.
+    public init(store: UnitImageStore?, modelSHA256: String, atlas: AtlasReader?) {
+        self.store = store
+        self.modelSHA256 = modelSHA256
+        self.atlas = atlas
+    }
+}
+
 /// Where a live gradient ascent stands.
 public enum AscentPhase: String, Sendable, Equatable {
     case running, finished
@@ -123,6 +140,11 @@ final class AscentLoop: @unchecked Sendable {
         var snapshot = AscentSnapshot(selection: selection, settings: settings, objectiveName: objective.name, phase: .running,
                                       step: 0, objective: nil, curve: [], image: nil, seen: nil, history: [], error: nil,
                                       source: .computed, stepsPerSecond: 0, elapsedSeconds: 0)
+        let key = UnitImageKey(modelSHA256: pipeline.configuration.unitImages?.modelSHA256 ?? "", layer: layer.name,
+                               unit: selection.channel, objective: objective.name, preset: settings.preset.name,
+                               iterations: settings.iterations, seed: settings.seed, inputWidth: pipeline.info.inputWidth,
+                               inputHeight: pipeline.info.inputHeight)
+        if let found = lookUp(key, snapshot) { return pipeline.publish(found) }
         let start = uptimeNanoseconds()
         func elapsed() -> Double { Double(uptimeNanoseconds() - start) / 1e9 }
         pipeline.publish(snapshot)
@@ -151,7 +173,9 @@ final class AscentLoop: @unchecked Sendable {
             snapshot.image = result.best
             snapshot.seen = result.bestAsSeen
             switch result.stop {
-            case .finished: snapshot.phase = .finished
+            case .finished:
+                snapshot.phase = .finished
+                save(key, settings, result, curve: snapshot.curve)
             case .cancelled: snapshot.phase = .cancelled
             case let .diverged(_, message):
                 snapshot.phase = .failed
@@ -163,6 +187,43 @@ final class AscentLoop: @unchecked Sendable {
         }
         snapshot.elapsedSeconds = elapsed()
         pipeline.publish(snapshot)
+    }
+
+    /// The finished image for `key` from the store, else from the atlas; nil if neither has it.
+    private func lookUp(_ key: UnitImageKey, _ template: AscentSnapshot) -> AscentSnapshot? {
+        guard let lookup = pipeline.configuration.unitImages else { return nil }
+        var found = template
+        found.phase = .finished
+        if let run = lookup.store?.load(key) {
+            found.source = .store
+            found.image = run.image
+            found.seen = run.seen
+            found.history = run.history
+            found.curve = run.record.curve ?? []
+            found.step = key.iterations
+            found.objective = found.curve.last ?? run.record.bestObjective
+            return found
+        }
+        if let atlas = lookup.atlas, atlas.layer == key.layer, template.selection.objective == .centreUnit,
+           atlas.settings.preset.name == key.preset, atlas.settings.seed == key.seed, let unit = atlas.unit(key.unit) {
+            found.source = .atlas
+            found.image = unit.optimized
+            found.step = atlas.settings.iterations
+            found.objective = unit.record.optimizedActivation
+            return found
+        }
+        return nil
+    }
+
+    /// Saves a finished run into the store; a failure is reported in the status line, not fatal.
+    private func save(_ key: UnitImageKey, _ settings: AscentSettings, _ result: AscentResult, curve: [Float]) {
+        guard let store = pipeline.configuration.unitImages?.store else { return }
+        do {
+            try store.save(key, preset: settings.preset, best: result.best, seen: result.bestAsSeen, history: result.history,
+                           curve: curve, bestObjective: result.bestObjective, bestStep: result.bestStep)
+        } catch {
+            pipeline.note("unit-image store: \(error)")
+        }
     }
 
     /// Sleeps briefly when the forward pass has fallen below its floor while frames keep arriving.

@@ -98,6 +98,10 @@ public struct LiveStatistics: Sendable, Equatable {
     public var ascentStepsPerSecond: Double
     /// Seconds from start to finish of that ascent.
     public var ascentSecondsToFinish: Double
+    /// Finished unit images shown so far, by source (store, atlas, computed).
+    public var unitImageSources: [UnitImageSource: Int]
+    /// Channels of the shown layer whose 9 top-patch slots are full.
+    public var topPatchesFilled: Int
 }
 
 /// This process's resident set size in megabytes (VmRSS from /proc/self/status; 0 if unreadable).

@@ -119,6 +119,14 @@ public struct UnitDetail: Sendable, Equatable {
     public var optimization: OptimizationProgress?
     /// Highest-activating patches seen in this session, best first (up to 9 are drawn).
     public var topPatches: [RGBImage]
+    /// The unit's activation on each of `topPatches` (same order; may be empty).
+    public var topPatchActivations: [Float] = []
+    /// Backward images of `topPatches` (same order; empty until computed), shown when `ViewerState.patchesShowBackward`.
+    public var topPatchBackward: [RGBImage] = []
+    /// Where the patches come from, e.g. "this session" or "atlas (video sample.mp4 …)".
+    public var topPatchSource = "this session"
+    /// How `topPatchBackward` was made and why, e.g. "guided backprop (no max-pooling: deconvnet ignores the input)".
+    public var topPatchBackwardNote = ""
 
     /// Results for channel `channel` of layer `layerIndex`.
     public init(layerIndex: Int, channel: Int, backward: BackwardImage? = nil,

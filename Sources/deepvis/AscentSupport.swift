@@ -35,52 +35,6 @@ final class ProgressReporter {
     }
 }
 
-/// What a finished run leaves in its output directory: also the marker that lets a rerun skip it.
-struct RunRecord: Codable {
-    var arguments: [String]
-    var preset: Preset
-    var objective: String
-    var bestObjective: Float
-    var bestStep: Int
-    var stop: String
-    var robustScore: Float?
-    var top1UnderJitter: Double?
-    var files: [String]
-}
-
-enum RunFiles {
-    /// The record of a finished run with exactly these arguments, if one exists in `dir`.
-    static func finished(_ dir: String, name: String, arguments: [String]) -> RunRecord? {
-        let path = "\(dir)/\(name).json"
-        guard let data = FileManager.default.contents(atPath: path),
-              let r = try? JSONDecoder().decode(RunRecord.self, from: data), r.arguments == arguments,
-              r.files.allSatisfy({ FileManager.default.fileExists(atPath: "\(dir)/\($0)") }) else { return nil }
-        return r
-    }
-
-    /// Writes the run's record last and atomically, so its presence means every other file is complete.
-    static func writeRecord(_ r: RunRecord, dir: String, name: String) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try FileBytes.writeAtomically(Array(try enc.encode(r)), to: "\(dir)/\(name).json")
-    }
-
-    /// Writes the best image, the history strip and the HTML history page; returns their file names.
-    static func writeImages(_ result: AscentResult, dir: String, name: String, title: String, details: [String]) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var files = ["\(name).png", "\(name)-seen.png"]
-        try result.best.writePNG(to: "\(dir)/\(name).png")
-        try result.bestAsSeen.writePNG(to: "\(dir)/\(name)-seen.png")
-        if !result.history.isEmpty {
-            try HistoryExport.strip(result.history).writePNG(to: "\(dir)/\(name)-history.png")
-            let page = try HistoryExport.html(result.history, title: title, details: details)
-            try FileBytes.writeAtomically(Array(page.utf8), to: "\(dir)/\(name).html")
-            files += ["\(name)-history.png", "\(name).html"]
-        }
-        return files
-    }
-}
-
 extension VideoFormat: ExpressibleByArgument {}
 
 extension Preset: ExpressibleByArgument {

@@ -23,6 +23,7 @@ struct AtlasBuild: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var storeOptions: StoreOptions
     @Option(help: "Layer name (a convolutional layer; see `deepvis inspect`).") var layer: String
     @Option(help: "Units (channels): A-B, or a list like 0-7,12 (default: every channel).") var units: String?
     @Option(help: "A folder of JPEG/PNG images to search for top patches.") var images: String?
@@ -36,7 +37,8 @@ struct AtlasBuild: ParsableCommand {
     @Option(help: "Gradient ascent iterations per unit.") var iterations = 200
     @Option(help: "Random seed of the optimization.") var seed: UInt64 = 0
     @Option(help: "Top patches per unit.") var patches = 9
-    @Option(help: "Backward image of each patch: deconvnet, guided or gradient.") var backward: BackwardMode = .deconvnet
+    @Option(help: "Backward image of each patch: deconvnet, guided or gradient (default: deconvnet where the network max-pools, else guided).")
+    var backward: BackwardMode?
 
     func validate() throws {
         guard (images == nil) != (video == nil) else { throw ValidationError("give exactly one of --images DIR and --video FILE") }
@@ -54,8 +56,22 @@ struct AtlasBuild: ParsableCommand {
         let builder = try AtlasBuilder(session: session, info: info, layer: layer, preset: preset, iterations: iterations)
         builder.seed = seed
         builder.patches = patches
-        builder.backward = backward
+        let patchDefault = BackwardMode.patchDefault(for: graph)
+        builder.backward = backward ?? patchDefault.mode
+        if backward == nil { print("patch images: \(patchDefault.reason)") }
         builder.log = { print($0) }
+        if let (store, sha) = storeOptions.open(model: path) {
+            builder.onOptimized = { [layer, preset, iterations, seed] unit, objective, result in
+                let key = UnitImageKey(modelSHA256: sha, layer: layer, unit: unit, objective: objective, preset: preset.name,
+                                       iterations: iterations, seed: seed, inputWidth: info.inputWidth, inputHeight: info.inputHeight)
+                do {
+                    try store.save(key, preset: preset, best: result.best, seen: result.bestAsSeen, history: result.history,
+                                   curve: [], bestObjective: result.bestObjective, bestStep: result.bestStep)
+                } catch {
+                    warn("could not write the unit-image store: \(error)")
+                }
+            }
+        }
         let list = try units.map(parseUnits) ?? Array(0..<builder.channels)
         let me = try shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shards) ?? .whole
         let mine = me.select(list)

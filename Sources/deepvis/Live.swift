@@ -20,6 +20,7 @@ struct Live: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var storeOptions: StoreOptions
     @Option(help: "Camera device, e.g. /dev/video0 (default: the first camera found).") var camera: String?
     @Option(help: "A video file (any format FFmpeg reads).") var video: String?
     @Flag(help: "Play --video in a loop.") var loop = false
@@ -39,6 +40,8 @@ struct Live: ParsableCommand {
     var ascent = Preset.defaultName
     @Option(help: "Gradient-ascent steps per selected unit.") var ascentIterations = 300
     @Flag(help: "Don't run gradient ascent for the selected unit (saves CPU for the forward pass).") var noAscent = false
+    @Option(help: "A `deepvis atlas` output (merged or not): its units' optimized images and top patches are shown at once.")
+    var atlas: String?
 
     /// The live ascent's settings, or nil when it is off.
     var ascentSettings: AscentSettings? {
@@ -91,7 +94,7 @@ struct Live: ParsableCommand {
         }
         let runner: LiveRunner
         do {
-            runner = try LiveRunner(options: self, mode: mode, graph: model.graph, info: model.info, keys: scheduled)
+            runner = try LiveRunner(options: self, mode: mode, model: model, keys: scheduled)
         } catch let error as LiveError {
             fail(error.description)
         }
