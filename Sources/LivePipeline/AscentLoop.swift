@@ -133,17 +133,10 @@ final class AscentLoop: @unchecked Sendable {
     }
 
     private func optimize(_ selection: UnitSelection, _ settings: AscentSettings) {
-        let layer = pipeline.layers[selection.layerIndex]
-        let objective = Objective.forUnit(layer: layer.name, channel: selection.channel,
-                                          channelMean: selection.objective == .channelMean,
-                                          graph: pipeline.graph, info: pipeline.info)
+        let (objective, key) = pipeline.unitImageKey(selection, settings)
         var snapshot = AscentSnapshot(selection: selection, settings: settings, objectiveName: objective.name, phase: .running,
                                       step: 0, objective: nil, curve: [], image: nil, seen: nil, history: [], error: nil,
                                       source: .computed, stepsPerSecond: 0, elapsedSeconds: 0)
-        let key = UnitImageKey(modelSHA256: pipeline.configuration.unitImages?.modelSHA256 ?? "", layer: layer.name,
-                               unit: selection.channel, objective: objective.name, preset: settings.preset.name,
-                               iterations: settings.iterations, seed: settings.seed, inputWidth: pipeline.info.inputWidth,
-                               inputHeight: pipeline.info.inputHeight)
         if let found = lookUp(key, snapshot) { return pipeline.publish(found) }
         let start = uptimeNanoseconds()
         func elapsed() -> Double { Double(uptimeNanoseconds() - start) / 1e9 }
@@ -167,7 +160,7 @@ final class AscentLoop: @unchecked Sendable {
                 snapshot.elapsedSeconds = elapsed()
                 snapshot.stepsPerSecond = Double(snapshot.step) / max(snapshot.elapsedSeconds, 1e-9)
                 pipeline.publish(snapshot)
-                yieldToForward()
+                pipeline.yieldToForward()
             }
             let result = try ascent.run()
             snapshot.image = result.best
@@ -226,14 +219,27 @@ final class AscentLoop: @unchecked Sendable {
         }
     }
 
+}
+
+extension LivePipeline {
+    /// The objective and the store key of `selection` optimized with `settings`.
+    func unitImageKey(_ selection: UnitSelection, _ settings: AscentSettings) -> (Objective, UnitImageKey) {
+        let layer = layers[selection.layerIndex]
+        let objective = Objective.forUnit(layer: layer.name, channel: selection.channel,
+                                          channelMean: selection.objective == .channelMean, graph: graph, info: info)
+        let key = UnitImageKey(modelSHA256: configuration.unitImages?.modelSHA256 ?? "", layer: layer.name,
+                               unit: selection.channel, objective: objective.name, preset: settings.preset.name,
+                               iterations: settings.iterations, seed: settings.seed, inputWidth: info.inputWidth,
+                               inputHeight: info.inputHeight)
+        return (objective, key)
+    }
+
     /// Sleeps briefly when the forward pass has fallen below its floor while frames keep arriving.
-    private func yieldToForward() {
-        let configuration = pipeline.configuration
+    func yieldToForward() {
         guard !configuration.lossless else { return }
-        let controls = pipeline.controls
+        let controls = controls
         let floor = configuration.forwardFloorFPS
-        guard !controls.paused, !controls.frozen, pipeline.captureRate.rate() >= floor,
-              pipeline.forwardRate.rate() < floor else { return }
+        guard !controls.paused, !controls.frozen, captureRate.rate() >= floor, forwardRate.rate() < floor else { return }
         Thread.sleep(forTimeInterval: configuration.ascentYieldSeconds)
     }
 }

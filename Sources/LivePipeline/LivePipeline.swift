@@ -35,6 +35,8 @@ public final class LivePipeline: Sendable {
         public var ascentYieldSeconds = 0.03
         /// Where the ascent thread looks for finished unit images before computing (nil: always compute).
         public var unitImages: UnitImageLookup?
+        /// Seconds without a control change after which the prefetch thread optimizes other units into the store.
+        public var prefetchIdleSeconds = 5.0
 
         /// Defaults: live, lossy, one compute thread.
         public init() {}
@@ -52,14 +54,19 @@ public final class LivePipeline: Sendable {
     private let probes = LatestValue<ProbeResult>()
     private let ascents = LatestValue<AscentSnapshot>()
     private let topPatchLists = LatestValue<TopPatchSnapshot>()
+    let readiness = LatestValue<UnitsReady>()
     /// Steps per second and wall-clock seconds of the last finished ascent.
     private let lastFinishedAscent = Mutex((stepsPerSecond: 0.0, seconds: 0.0))
+    /// Units the idle prefetcher has optimized into the store.
+    let prefetched = Atomic<Int>(0)
     /// Finished unit images shown, by where they came from.
     private let imageSources = Mutex([UnitImageSource: Int]())
     /// A note from a worker for the status line (e.g. the store could not be written).
     private let workerNote = LatestValue<String>()
     private let status: LatestValue<SourceStatus>
     private let controlState: Mutex<PipelineControls>
+    /// When the controls last changed (uptime ns): the idle prefetcher waits for the user to be idle.
+    let controlsChangedAt = Atomic<UInt64>(0)
     private let credits = Mutex(0)
     private let stopping = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
@@ -93,11 +100,13 @@ public final class LivePipeline: Sendable {
     public func start() {
         guard !started.exchange(true, ordering: .relaxed) else { return }
         Parallel.threads = configuration.computeThreads
+        controlsChangedAt.store(uptimeNanoseconds(), ordering: .relaxed)
         spawn("deepvis-capture", CaptureLoop(pipeline: self).run)
         spawn("deepvis-forward", ForwardLoop(pipeline: self).run)
         spawn("deepvis-probe", ProbeLoop(pipeline: self).run)
         spawn("deepvis-ascent", AscentLoop(pipeline: self).run)
         spawn("deepvis-patches", TopPatchLoop(pipeline: self).run)
+        if configuration.unitImages?.store != nil { spawn("deepvis-prefetch", PrefetchLoop(pipeline: self).run) }
     }
 
     /// Runs `body` on a new thread counted in `finished`, with room for deep network stacks.
@@ -138,6 +147,7 @@ public final class LivePipeline: Sendable {
             return c != before
         }
         guard changed else { return }
+        controlsChangedAt.store(uptimeNanoseconds(), ordering: .relaxed)
         for wake in [captureWake, forwardWake, probeWake, patchWake, uiWake] + workerWakes.withLock({ $0 }) { wake.signal() }
     }
 
@@ -220,6 +230,9 @@ public final class LivePipeline: Sendable {
     /// The newest top-patch lists (check their `layerIndex` before showing them).
     public var latestTopPatches: TopPatchSnapshot? { topPatchLists.value }
 
+    /// How many units of the shown layer the store holds for the current settings, and of how many (prefetch thread).
+    public var unitsReady: (layerIndex: Int, ready: Int, total: Int)? { readiness.value?.counts }
+
     /// The newest note from a worker thread for the status line, if any.
     public var latestNote: String? { workerNote.value }
 
@@ -268,6 +281,7 @@ public final class LivePipeline: Sendable {
             displayLatencyP50: displayLatency.percentile(50), displayLatencyP90: displayLatency.percentile(90),
             forwardMilliseconds: forward.count > 0 ? forward.total / Double(forward.count) : 0,
             ascentStepsPerSecond: ascent.stepsPerSecond, ascentSecondsToFinish: ascent.seconds,
-            unitImageSources: imageSources.withLock { $0 }, topPatchesFilled: topPatchLists.value?.filledChannels ?? 0)
+            unitImageSources: imageSources.withLock { $0 }, topPatchesFilled: topPatchLists.value?.filledChannels ?? 0,
+            prefetchedUnits: prefetched.load(ordering: .relaxed))
     }
 }

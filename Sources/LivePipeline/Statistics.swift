@@ -102,6 +102,8 @@ public struct LiveStatistics: Sendable, Equatable {
     public var unitImageSources: [UnitImageSource: Int]
     /// Channels of the shown layer whose 9 top-patch slots are full.
     public var topPatchesFilled: Int
+    /// Units the idle prefetcher optimized into the store.
+    public var prefetchedUnits: Int
 }
 
 /// This process's resident set size in megabytes (VmRSS from /proc/self/status; 0 if unreadable).

@@ -141,7 +141,7 @@ public final class LiveViewer {
            ascent.settings == pipeline.controls.ascent {
             unit.optimization = Self.progress(ascent)
         }
-        return DisplayFrame(
+        var frame = DisplayFrame(
             sequence: sequence, input: snapshot.input,
             labels: snapshot.top.map { LabelScore(label: $0.label, probability: $0.probability) },
             layers: layers,
@@ -152,6 +152,10 @@ public final class LiveViewer {
                 droppedFrames: statistics.droppedFrames, latencyMilliseconds: statistics.displayLatencyP50),
             source: status.source, status: [status.message, pipeline.latestNote ?? ""].filter { !$0.isEmpty }.joined(separator: " · "),
             captureUptimeNanoseconds: snapshot.captureTime)
+        if let ready = pipeline.unitsReady, ready.layerIndex == selection.layerIndex {
+            frame.unitsReady = "\(ready.ready) of \(ready.total) units ready"
+        }
+        return frame
     }
 
     /// This session's top patches of the selected channel (and their backward images, once computed).

@@ -178,6 +178,8 @@ public struct DisplayFrame: Sendable, Equatable {
     public var source: String
     /// A fault or note in plain words, e.g. "camera unplugged — waiting for it to return"; empty if none.
     public var status: String
+    /// e.g. "12 of 320 units ready" (optimized images in the store for the shown layer); empty if not known.
+    public var unitsReady = ""
     /// Monotonic capture time (`DispatchTime.uptimeNanoseconds`), so the viewer can measure capture→display latency.
     public var captureUptimeNanoseconds: UInt64?
 

@@ -164,6 +164,7 @@ struct LiveRunner {
             "latency_p50_ms": s.displayLatencyP50, "latency_p90_ms": s.displayLatencyP90,
             "rss_mb": residentMegabytes(), "rss_warm_mb": warmRSS ?? 0,
             "ascent_steps_per_s": s.ascentStepsPerSecond, "ascent_seconds_to_finish": s.ascentSecondsToFinish,
+            "top_patches_filled": Double(s.topPatchesFilled), "prefetched_units": Double(s.prefetchedUnits),
         ]
         func f(_ key: String, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", stats[key]!) }
         print("live: \(f("seconds")) s · capture \(f("capture_fps")) fps · forward \(f("forward_fps")) fps (\(f("forward_ms")) ms)"

@@ -24,7 +24,10 @@ enum LiveCommand {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        if let environment { process.environment = environment }
+        // Never the user's unit-image store (~/.cache/deepvis): a store of the test run's own.
+        var env = environment ?? ProcessInfo.processInfo.environment
+        env["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"] ?? NSTemporaryDirectory() + "deepvis-test-cache"
+        process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -81,6 +81,11 @@ public final class UnitImageStore: Sendable {
     /// The directory of `key`'s entry.
     public func directory(of key: UnitImageKey) -> String { "\(root)/\(key.directory)" }
 
+    /// Whether an entry for `key` looks finished (its record exists); cheap, for counting — `load` checks it fully.
+    public func contains(_ key: UnitImageKey) -> Bool {
+        FileManager.default.fileExists(atPath: "\(directory(of: key))/\(key.name).json")
+    }
+
     /// The finished run stored for `key`, or nil if there is none or it is unusable (truncated, corrupt, another key).
     public func load(_ key: UnitImageKey) -> StoredRun? {
         let dir = directory(of: key)
