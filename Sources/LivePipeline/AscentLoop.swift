@@ -85,7 +85,7 @@ public struct AscentSnapshot: Sendable {
     public var source: UnitImageSource
     /// Steps per second so far (0 before the first step).
     public var stepsPerSecond: Double
-    /// Seconds from the start of the run to now (running) or to its end.
+    /// Seconds from the start of the run to now (running) or to its end; for a stored or atlas image, the load time.
     public var elapsedSeconds: Double
 
     /// Seconds left at the current rate while running; nil otherwise.
@@ -185,6 +185,7 @@ final class AscentLoop: @unchecked Sendable {
     /// The finished image for `key` from the store, else from the atlas; nil if neither has it.
     private func lookUp(_ key: UnitImageKey, _ template: AscentSnapshot) -> AscentSnapshot? {
         guard let lookup = pipeline.configuration.unitImages else { return nil }
+        let start = uptimeNanoseconds()
         var found = template
         found.phase = .finished
         if let run = lookup.store?.load(key) {
@@ -195,6 +196,7 @@ final class AscentLoop: @unchecked Sendable {
             found.curve = run.record.curve ?? []
             found.step = key.iterations
             found.objective = found.curve.last ?? run.record.bestObjective
+            found.elapsedSeconds = Double(uptimeNanoseconds() - start) / 1e9
             return found
         }
         if let atlas = lookup.atlas, atlas.layer == key.layer, template.selection.objective == .centreUnit,
@@ -203,6 +205,7 @@ final class AscentLoop: @unchecked Sendable {
             found.image = unit.optimized
             found.step = atlas.settings.iterations
             found.objective = unit.record.optimizedActivation
+            found.elapsedSeconds = Double(uptimeNanoseconds() - start) / 1e9
             return found
         }
         return nil

@@ -57,6 +57,8 @@ public final class LivePipeline: Sendable {
     let readiness = LatestValue<UnitsReady>()
     /// Steps per second and wall-clock seconds of the last finished ascent.
     private let lastFinishedAscent = Mutex((stepsPerSecond: 0.0, seconds: 0.0))
+    /// Seconds the last unit image served from the store or an atlas took to load.
+    private let lastLoad = Mutex(0.0)
     /// Units the idle prefetcher has optimized into the store.
     let prefetched = Atomic<Int>(0)
     /// Finished unit images shown, by where they came from.
@@ -180,6 +182,8 @@ public final class LivePipeline: Sendable {
             imageSources.withLock { $0[snapshot.source, default: 0] += 1 }
             if snapshot.source == .computed {
                 lastFinishedAscent.withLock { $0 = (snapshot.stepsPerSecond, snapshot.elapsedSeconds) }
+            } else {
+                lastLoad.withLock { $0 = snapshot.elapsedSeconds }
             }
         }
         uiWake.signal()
@@ -282,6 +286,6 @@ public final class LivePipeline: Sendable {
             forwardMilliseconds: forward.count > 0 ? forward.total / Double(forward.count) : 0,
             ascentStepsPerSecond: ascent.stepsPerSecond, ascentSecondsToFinish: ascent.seconds,
             unitImageSources: imageSources.withLock { $0 }, topPatchesFilled: topPatchLists.value?.filledChannels ?? 0,
-            prefetchedUnits: prefetched.load(ordering: .relaxed))
+            prefetchedUnits: prefetched.load(ordering: .relaxed), unitImageLoadSeconds: lastLoad.withLock { $0 })
     }
 }

@@ -104,6 +104,8 @@ public struct LiveStatistics: Sendable, Equatable {
     public var topPatchesFilled: Int
     /// Units the idle prefetcher optimized into the store.
     public var prefetchedUnits: Int
+    /// Seconds the last unit image served from the store or an atlas took to load (0: none yet).
+    public var unitImageLoadSeconds: Double
 }
 
 /// This process's resident set size in megabytes (VmRSS from /proc/self/status; 0 if unreadable).

@@ -165,6 +165,7 @@ struct LiveRunner {
             "rss_mb": residentMegabytes(), "rss_warm_mb": warmRSS ?? 0,
             "ascent_steps_per_s": s.ascentStepsPerSecond, "ascent_seconds_to_finish": s.ascentSecondsToFinish,
             "top_patches_filled": Double(s.topPatchesFilled), "prefetched_units": Double(s.prefetchedUnits),
+            "unit_image_load_ms": s.unitImageLoadSeconds * 1000,
         ]
         func f(_ key: String, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", stats[key]!) }
         print("live: \(f("seconds")) s · capture \(f("capture_fps")) fps · forward \(f("forward_fps")) fps (\(f("forward_ms")) ms)"
