@@ -78,7 +78,8 @@ final class TopPatchLoop: @unchecked Sendable {
         let index = snapshot.layerIndex, layer = pipeline.layers[index]
         var tracker = trackers[index] ?? TopPatchTracker(
             channels: layer.channels, field: ReceptiveField.of(layer: layer.valueID, in: pipeline.graph),
-            imageWidth: snapshot.input.width, imageHeight: snapshot.input.height)
+            imageWidth: snapshot.input.width, imageHeight: snapshot.input.height,
+            minimumFrameGap: pipeline.configuration.topPatchFrameGap)
         tracker.add(snapshot.activations, height: layer.height, width: layer.width, view: snapshot.input, frame: snapshot.frameID)
         trackers[index] = tracker
         recentLayers.removeAll { $0 == index }
@@ -96,7 +97,7 @@ final class TopPatchLoop: @unchecked Sendable {
         }
         let info = pipeline.info
         var view = RGBImage(width: info.inputWidth, height: info.inputHeight, fill: (128, 128, 128))
-        let box = patch.record.box
+        let box = patch.cropBox
         let full = patch.crop.width == box.width ? patch.crop : patch.crop.resized(width: box.width, height: box.height)
         for row in 0..<box.height where (0..<view.height).contains(box.y + row) {
             for col in 0..<box.width where (0..<view.width).contains(box.x + col) {
@@ -107,8 +108,10 @@ final class TopPatchLoop: @unchecked Sendable {
         let session = session ?? Session(graph: pipeline.graph)
         self.session = session
         let layer = pipeline.layers[layerIndex]
+        var record = patch.record
+        record.box = patch.cropBox
         let image = (try? session.patchBackwardImage(view: view, info: info, layer: layer.valueID, channel: channel,
-                                                     patch: patch.record, mode: mode.mode))
+                                                     patch: record, mode: mode.mode))
             ?? RGBImage(width: 1, height: 1)
         if backward.count > 512 { backward.removeAll() }
         backward[key(layerIndex, channel, patch.record)] = TopPatchTracker.shrinkForDisplay(image, like: patch.crop)

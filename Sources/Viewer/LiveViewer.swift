@@ -117,6 +117,12 @@ public final class LiveViewer {
         guard controls.probing, controls.selection.channel < pipeline.layers[controls.selection.layerIndex].channels else {
             return true
         }
+        // The ascent thread's first word on the selection (a stored image, or "running") comes with the frame, so a
+        // unit the store or the atlas holds shows its image on the first frame after the selection.
+        if let settings = controls.ascent, pipeline.configuration.unitImages != nil {
+            guard let ascent = pipeline.latestAscent, ascent.selection.sameUnit(as: controls.selection),
+                  ascent.settings == settings else { return false }
+        }
         guard let probe = pipeline.latestProbe else { return false }
         return probe.snapshotSequence == snapshot.sequence && probe.selection == controls.selection
     }

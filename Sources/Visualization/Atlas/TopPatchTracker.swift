@@ -6,8 +6,10 @@ import Tensors
 public struct TopPatch: Sendable, Equatable {
     /// Activation, position and receptive-field box; `record.image` is the frame's id.
     public var record: PatchRecord
-    /// The receptive-field crop of the network's input view (outside the image: gray), as `deepvis atlas` crops it,
-    /// scaled down to at most `TopPatchTracker.maxSide` pixels a side.
+    /// The part of the receptive field inside the input view (deep layers' fields reach far past the image, and
+    /// the atlas's gray surround would leave the picture a speck once shrunk).
+    public var cropBox: PixelBox
+    /// The input view inside `cropBox`, scaled down to at most `TopPatchTracker.maxSide` pixels a side.
     public var crop: RGBImage
 }
 
@@ -19,18 +21,24 @@ public struct TopPatchTracker: Sendable {
     /// Largest side of a kept crop, in pixels.
     public let maxSide: Int
     public let field: ReceptiveField
+    public let imageWidth: Int, imageHeight: Int
     private var top: TopActivations
     private var crops: [[RGBImage]]
     /// Frames considered so far.
     public private(set) var frames = 0
 
     /// A tracker for a layer of `channels` channels whose units see `field` of a `imageWidth`×`imageHeight` input view.
-    public init(channels: Int, k: Int = 9, field: ReceptiveField, imageWidth: Int, imageHeight: Int, maxSide: Int = 64) {
+    /// Frames closer than `minimumFrameGap` compete for one slot, so the 9 patches are not 9 neighbouring frames.
+    public init(channels: Int, k: Int = 9, field: ReceptiveField, imageWidth: Int, imageHeight: Int, maxSide: Int = 64,
+                minimumFrameGap: Int = 0) {
         self.channels = channels
         self.k = k
         self.maxSide = maxSide
         self.field = field
+        self.imageWidth = imageWidth
+        self.imageHeight = imageHeight
         top = TopActivations(units: Array(0..<channels), k: k, field: field, imageWidth: imageWidth, imageHeight: imageHeight)
+        top.minimumImageGap = minimumFrameGap
         crops = Array(repeating: [], count: channels)
     }
 
@@ -44,13 +52,20 @@ public struct TopPatchTracker: Sendable {
             // Records kept from before keep their crops (one record per frame, so the frame id identifies it).
             var old: [Int: RGBImage] = [:]
             for (record, crop) in zip(before[c], crops[c]) { old[record.image] = crop }
-            crops[c] = top.best[c].map { old[$0.image] ?? Self.shrink(view.crop($0.box), to: maxSide) }
+            crops[c] = top.best[c].map { old[$0.image] ?? Self.shrink(view.crop(clipped($0.box)), to: maxSide) }
         }
     }
 
     /// Channel `channel`'s patches, strongest first.
     public func patches(_ channel: Int) -> [TopPatch] {
-        zip(top.best[channel], crops[channel]).map { TopPatch(record: $0, crop: $1) }
+        zip(top.best[channel], crops[channel]).map { TopPatch(record: $0, cropBox: clipped($0.box), crop: $1) }
+    }
+
+    /// `box` cut to the input view (never empty: at least the pixel nearest to it).
+    public func clipped(_ box: PixelBox) -> PixelBox {
+        let x0 = min(max(box.x, 0), imageWidth - 1), y0 = min(max(box.y, 0), imageHeight - 1)
+        let x1 = max(min(box.x + box.width, imageWidth), x0 + 1), y1 = max(min(box.y + box.height, imageHeight), y0 + 1)
+        return PixelBox(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
     }
 
     /// Channels whose `k` slots are all filled.
