@@ -281,13 +281,14 @@ public final class LivePipeline: Sendable {
     public var statistics: LiveStatistics {
         let forward = forwardTime.withLock { $0 }
         let ascent = lastFinishedAscent.withLock { $0 }
+        let running = ascents.value.flatMap { $0.phase == .running && $0.source == .computed ? $0 : nil }
         return LiveStatistics(
             captureFPS: captureRate.rate(), forwardFPS: forwardRate.rate(), probeFPS: probeRate.rate(),
             droppedFrames: frames.droppedCount, capturedFrames: captureRate.count, forwardPasses: forwardRate.count,
             probes: probeRate.count, publishLatencyP50: publishLatency.percentile(50),
             displayLatencyP50: displayLatency.percentile(50), displayLatencyP90: displayLatency.percentile(90),
             forwardMilliseconds: forward.count > 0 ? forward.total / Double(forward.count) : 0,
-            ascentStepsPerSecond: ascent.stepsPerSecond, ascentSecondsToFinish: ascent.seconds,
+            ascentStepsPerSecond: running?.stepsPerSecond ?? ascent.stepsPerSecond, ascentSecondsToFinish: ascent.seconds,
             unitImageSources: imageSources.withLock { $0 }, topPatchesFilled: topPatchLists.value?.filledChannels ?? 0,
             prefetchedUnits: prefetched.load(ordering: .relaxed), unitImageLoadSeconds: lastLoad.withLock { $0 })
     }

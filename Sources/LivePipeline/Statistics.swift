@@ -94,7 +94,7 @@ public struct LiveStatistics: Sendable, Equatable {
     public var displayLatencyP90: Double
     /// Mean milliseconds of one forward pass (preprocessing included).
     public var forwardMilliseconds: Double
-    /// Steps per second of the last gradient ascent computed to the end (0 before one finished).
+    /// Steps per second of the running gradient ascent, else of the last one computed to the end (0: none yet).
     public var ascentStepsPerSecond: Double
     /// Seconds from start to finish of that ascent.
     public var ascentSecondsToFinish: Double
