@@ -29,7 +29,7 @@ public struct TopPatchTracker: Sendable {
 
     /// A tracker for a layer of `channels` channels whose units see `field` of a `imageWidth`×`imageHeight` input view.
     /// Frames closer than `minimumFrameGap` compete for one slot, so the 9 patches are not 9 neighbouring frames.
-    public init(channels: Int, k: Int = 9, field: ReceptiveField, imageWidth: Int, imageHeight: Int, maxSide: Int = 64,
+    public init(channels: Int, k: Int = 9, field: ReceptiveField, imageWidth: Int, imageHeight: Int, maxSide: Int = 48,
                 minimumFrameGap: Int = 0) {
         self.channels = channels
         self.k = k
