@@ -34,6 +34,23 @@ public enum UnitImageSource: String, Sendable, Equatable, CaseIterable {
     case atlas
 }
 
+/// Where finished unit images are looked up before the ascent computes one (DESIGN §8): the store, then an atlas.
+public struct UnitImageLookup: Sendable {
+    /// Finished optimizations on disk; the ascent thread also saves every run it finishes here.
+    public var store: UnitImageStore?
+    /// sha256 of the model file: the first part of every store key.
+    public var modelSHA256: String
+    /// A `deepvis atlas` output; it serves units of its layer for the centre-unit objective when the preset and seed match.
+    public var atlas: AtlasReader?
+
+    /// A lookup in `store` (keys for the model with `modelSHA256`), then in `atlas`.
+    public init(store: UnitImageStore?, modelSHA256: String, atlas: AtlasReader?) {
+        self.store = store
+        self.modelSHA256 = modelSHA256
+        self.atlas = atlas
+    }
+}
+
 /// Where a live gradient ascent stands.
 public enum AscentPhase: String, Sendable, Equatable {
     case running, finished
@@ -68,7 +85,7 @@ public struct AscentSnapshot: Sendable {
     public var source: UnitImageSource
     /// Steps per second so far (0 before the first step).
     public var stepsPerSecond: Double
-    /// Seconds from the start of the run to now (running) or to its end.
+    /// Seconds from the start of the run to now (running) or to its end; for a stored or atlas image, the load time.
     public var elapsedSeconds: Double
 
     /// Seconds left at the current rate while running; nil otherwise.
@@ -116,13 +133,11 @@ final class AscentLoop: @unchecked Sendable {
     }
 
     private func optimize(_ selection: UnitSelection, _ settings: AscentSettings) {
-        let layer = pipeline.layers[selection.layerIndex]
-        let objective = Objective.forUnit(layer: layer.name, channel: selection.channel,
-                                          channelMean: selection.objective == .channelMean,
-                                          graph: pipeline.graph, info: pipeline.info)
+        let (objective, key) = pipeline.unitImageKey(selection, settings)
         var snapshot = AscentSnapshot(selection: selection, settings: settings, objectiveName: objective.name, phase: .running,
                                       step: 0, objective: nil, curve: [], image: nil, seen: nil, history: [], error: nil,
                                       source: .computed, stepsPerSecond: 0, elapsedSeconds: 0)
+        if let found = lookUp(key, snapshot) { return pipeline.publish(found) }
         let start = uptimeNanoseconds()
         func elapsed() -> Double { Double(uptimeNanoseconds() - start) / 1e9 }
         pipeline.publish(snapshot)
@@ -145,13 +160,15 @@ final class AscentLoop: @unchecked Sendable {
                 snapshot.elapsedSeconds = elapsed()
                 snapshot.stepsPerSecond = Double(snapshot.step) / max(snapshot.elapsedSeconds, 1e-9)
                 pipeline.publish(snapshot)
-                yieldToForward()
+                pipeline.yieldToForward()
             }
             let result = try ascent.run()
             snapshot.image = result.best
             snapshot.seen = result.bestAsSeen
             switch result.stop {
-            case .finished: snapshot.phase = .finished
+            case .finished:
+                snapshot.phase = .finished
+                save(key, settings, result, curve: snapshot.curve)
             case .cancelled: snapshot.phase = .cancelled
             case let .diverged(_, message):
                 snapshot.phase = .failed
@@ -165,14 +182,67 @@ final class AscentLoop: @unchecked Sendable {
         pipeline.publish(snapshot)
     }
 
+    /// The finished image for `key` from the store, else from the atlas; nil if neither has it.
+    private func lookUp(_ key: UnitImageKey, _ template: AscentSnapshot) -> AscentSnapshot? {
+        guard let lookup = pipeline.configuration.unitImages else { return nil }
+        let start = uptimeNanoseconds()
+        var found = template
+        found.phase = .finished
+        if let run = lookup.store?.load(key) {
+            found.source = .store
+            found.image = run.image
+            found.seen = run.seen
+            found.history = run.history
+            found.curve = run.record.curve ?? []
+            found.step = key.iterations
+            found.objective = found.curve.last ?? run.record.bestObjective
+            found.elapsedSeconds = Double(uptimeNanoseconds() - start) / 1e9
+            return found
+        }
+        if let atlas = lookup.atlas, atlas.layer == key.layer, template.selection.objective == .centreUnit,
+           atlas.settings.preset.name == key.preset, atlas.settings.seed == key.seed, let unit = atlas.unit(key.unit) {
+            found.source = .atlas
+            found.image = unit.optimized
+            found.step = atlas.settings.iterations
+            found.objective = unit.record.optimizedActivation
+            found.elapsedSeconds = Double(uptimeNanoseconds() - start) / 1e9
+            return found
+        }
+        return nil
+    }
+
+    /// Saves a finished run into the store; a failure is reported in the status line, not fatal.
+    private func save(_ key: UnitImageKey, _ settings: AscentSettings, _ result: AscentResult, curve: [Float]) {
+        guard let store = pipeline.configuration.unitImages?.store else { return }
+        do {
+            try store.save(key, preset: settings.preset, best: result.best, seen: result.bestAsSeen, history: result.history,
+                           curve: curve, bestObjective: result.bestObjective, bestStep: result.bestStep)
+        } catch {
+            pipeline.note("unit-image store: \(error)")
+        }
+    }
+
+}
+
+extension LivePipeline {
+    /// The objective and the store key of `selection` optimized with `settings`.
+    func unitImageKey(_ selection: UnitSelection, _ settings: AscentSettings) -> (Objective, UnitImageKey) {
+        let layer = layers[selection.layerIndex]
+        let objective = Objective.forUnit(layer: layer.name, channel: selection.channel,
+                                          channelMean: selection.objective == .channelMean, graph: graph, info: info)
+        let key = UnitImageKey(modelSHA256: configuration.unitImages?.modelSHA256 ?? "", layer: layer.name,
+                               unit: selection.channel, objective: objective.name, preset: settings.preset.name,
+                               iterations: settings.iterations, seed: settings.seed, inputWidth: info.inputWidth,
+                               inputHeight: info.inputHeight)
+        return (objective, key)
+    }
+
     /// Sleeps briefly when the forward pass has fallen below its floor while frames keep arriving.
-    private func yieldToForward() {
-        let configuration = pipeline.configuration
+    func yieldToForward() {
         guard !configuration.lossless else { return }
-        let controls = pipeline.controls
+        let controls = controls
         let floor = configuration.forwardFloorFPS
-        guard !controls.paused, !controls.frozen, pipeline.captureRate.rate() >= floor,
-              pipeline.forwardRate.rate() < floor else { return }
+        guard !controls.paused, !controls.frozen, captureRate.rate() >= floor, forwardRate.rate() < floor else { return }
         Thread.sleep(forTimeInterval: configuration.ascentYieldSeconds)
     }
 }

@@ -33,6 +33,13 @@ public final class LivePipeline: Sendable {
         public var forwardFloorFPS = 10.0
         /// How long the ascent thread sleeps when the forward pass is below its floor.
         public var ascentYieldSeconds = 0.03
+        /// Where the ascent thread looks for finished unit images before computing (nil: always compute).
+        public var unitImages: UnitImageLookup?
+        /// Frames closer than this compete for one top-patch slot (50: two seconds of a 25 fps video), so a channel's
+        /// 9 patches come from different moments rather than 9 neighbouring frames.
+        public var topPatchFrameGap = 50
+        /// Seconds without a control change after which the prefetch thread optimizes other units into the store.
+        public var prefetchIdleSeconds = 5.0
 
         /// Defaults: live, lossy, one compute thread.
         public init() {}
@@ -51,15 +58,27 @@ public final class LivePipeline: Sendable {
     /// The newest backward image of every unit probed (main selection and `extraProbes`), pruned to those wanted.
     private let probesByUnit = Mutex<[UnitSelection: ProbeResult]>([:])
     private let ascents = LatestValue<AscentSnapshot>()
+    private let topPatchLists = LatestValue<TopPatchSnapshot>()
+    let readiness = LatestValue<UnitsReady>()
     /// Steps per second and wall-clock seconds of the last finished ascent.
     private let lastFinishedAscent = Mutex((stepsPerSecond: 0.0, seconds: 0.0))
+    /// Seconds the last unit image served from the store or an atlas took to load.
+    private let lastLoad = Mutex(0.0)
+    /// Units the idle prefetcher has optimized into the store.
+    let prefetched = Atomic<Int>(0)
+    /// Finished unit images shown, by where they came from.
+    private let imageSources = Mutex([UnitImageSource: Int]())
+    /// A note from a worker for the status line (e.g. the store could not be written).
+    private let workerNote = LatestValue<String>()
     private let status: LatestValue<SourceStatus>
     private let controlState: Mutex<PipelineControls>
+    /// When the controls last changed (uptime ns): the idle prefetcher waits for the user to be idle.
+    let controlsChangedAt = Atomic<UInt64>(0)
     private let credits = Mutex(0)
     private let stopping = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
     private let finished = DispatchGroup()
-    let captureWake = WakeUp(), forwardWake = WakeUp(), probeWake = WakeUp()
+    let captureWake = WakeUp(), forwardWake = WakeUp(), probeWake = WakeUp(), patchWake = WakeUp()
     /// Signalled whenever a snapshot, probe result or status is published (for a UI that waits: lossless mode).
     private let uiWake = WakeUp()
     /// Wake-ups of selected-unit workers, signalled on every control change.
@@ -84,14 +103,17 @@ public final class LivePipeline: Sendable {
         status = LatestValue(SourceStatus(phase: .opening, source: sources[controls.sourceIndex].name, message: ""))
     }
 
-    /// Starts the capture, forward, probe and ascent threads.
+    /// Starts the capture, forward, probe, ascent and top-patch threads.
     public func start() {
         guard !started.exchange(true, ordering: .relaxed) else { return }
         Parallel.threads = configuration.computeThreads
+        controlsChangedAt.store(uptimeNanoseconds(), ordering: .relaxed)
         spawn("deepvis-capture", CaptureLoop(pipeline: self).run)
         spawn("deepvis-forward", ForwardLoop(pipeline: self).run)
         spawn("deepvis-probe", ProbeLoop(pipeline: self).run)
         spawn("deepvis-ascent", AscentLoop(pipeline: self).run)
+        spawn("deepvis-patches", TopPatchLoop(pipeline: self).run)
+        if configuration.unitImages?.store != nil { spawn("deepvis-prefetch", PrefetchLoop(pipeline: self).run) }
     }
 
     /// Runs `body` on a new thread counted in `finished`, with room for deep network stacks.
@@ -111,7 +133,7 @@ public final class LivePipeline: Sendable {
     public func stop(timeout: Double = 10) -> Bool {
         stopping.store(true, ordering: .relaxed)
         frames.close()
-        for wake in [captureWake, forwardWake, probeWake, uiWake] + workerWakes.withLock({ $0 }) { wake.signal() }
+        for wake in [captureWake, forwardWake, probeWake, patchWake, uiWake] + workerWakes.withLock({ $0 }) { wake.signal() }
         return finished.wait(timeout: .now() + timeout) == .success
     }
 
@@ -132,7 +154,8 @@ public final class LivePipeline: Sendable {
             return c != before
         }
         guard changed else { return }
-        for wake in [captureWake, forwardWake, probeWake, uiWake] + workerWakes.withLock({ $0 }) { wake.signal() }
+        controlsChangedAt.store(uptimeNanoseconds(), ordering: .relaxed)
+        for wake in [captureWake, forwardWake, probeWake, patchWake, uiWake] + workerWakes.withLock({ $0 }) { wake.signal() }
     }
 
     /// Cycles to the next configured source.
@@ -148,6 +171,7 @@ public final class LivePipeline: Sendable {
         publishLatency.record(since: snapshot.captureTime)
         forwardTime.withLock { $0 = ($0.total + Double(forwardNanoseconds) / 1e6, $0.count + 1) }
         probeWake.signal()
+        patchWake.signal()
         uiWake.signal()
     }
 
@@ -164,14 +188,30 @@ public final class LivePipeline: Sendable {
 
     func publish(_ snapshot: AscentSnapshot) {
         ascents.publish(snapshot)
-        if snapshot.phase == .finished, snapshot.source == .computed {
-            lastFinishedAscent.withLock { $0 = (snapshot.stepsPerSecond, snapshot.elapsedSeconds) }
+        if snapshot.phase == .finished {
+            imageSources.withLock { $0[snapshot.source, default: 0] += 1 }
+            if snapshot.source == .computed {
+                lastFinishedAscent.withLock { $0 = (snapshot.stepsPerSecond, snapshot.elapsedSeconds) }
+            } else {
+                lastLoad.withLock { $0 = snapshot.elapsedSeconds }
+            }
         }
+        uiWake.signal()
+    }
+
+    func publish(_ snapshot: TopPatchSnapshot) {
+        topPatchLists.publish(snapshot)
         uiWake.signal()
     }
 
     func publishStatus(_ newStatus: SourceStatus) {
         status.publish(newStatus)
+        uiWake.signal()
+    }
+
+    /// Posts a note for the status line (a worker's or the caller's, e.g. an unusable `--cache`).
+    public func note(_ message: String) {
+        workerNote.publish(message)
         uiWake.signal()
     }
 
@@ -205,12 +245,22 @@ public final class LivePipeline: Sendable {
     /// The newest gradient-ascent state, if any (check its `selection` and `settings` before showing it).
     public var latestAscent: AscentSnapshot? { ascents.value }
 
+    /// The newest top-patch lists (check their `layerIndex` before showing them).
+    public var latestTopPatches: TopPatchSnapshot? { topPatchLists.value }
+
+    /// How many units of the shown layer the store holds for the current settings, and of how many (prefetch thread).
+    public var unitsReady: (layerIndex: Int, ready: Int, total: Int)? { readiness.value?.counts }
+
+    /// The newest note from a worker thread for the status line, if any.
+    public var latestNote: String? { workerNote.value }
+
     /// Where the frames come from and what went wrong.
     public var sourceStatus: SourceStatus { status.value! }
 
     /// A number that changes whenever a snapshot, probe result, ascent state or status is published.
     public var publishVersion: Int {
         snapshots.versioned.version + probes.versioned.version + ascents.versioned.version + status.versioned.version
+            + topPatchLists.versioned.version + workerNote.versioned.version
     }
 
     /// Lossless mode: lets the forward thread take one more frame from the source.
@@ -242,12 +292,15 @@ public final class LivePipeline: Sendable {
     public var statistics: LiveStatistics {
         let forward = forwardTime.withLock { $0 }
         let ascent = lastFinishedAscent.withLock { $0 }
+        let running = ascents.value.flatMap { $0.phase == .running && $0.source == .computed ? $0 : nil }
         return LiveStatistics(
             captureFPS: captureRate.rate(), forwardFPS: forwardRate.rate(), probeFPS: probeRate.rate(),
             droppedFrames: frames.droppedCount, capturedFrames: captureRate.count, forwardPasses: forwardRate.count,
             probes: probeRate.count, publishLatencyP50: publishLatency.percentile(50),
             displayLatencyP50: displayLatency.percentile(50), displayLatencyP90: displayLatency.percentile(90),
             forwardMilliseconds: forward.count > 0 ? forward.total / Double(forward.count) : 0,
-            ascentStepsPerSecond: ascent.stepsPerSecond, ascentSecondsToFinish: ascent.seconds)
+            ascentStepsPerSecond: running?.stepsPerSecond ?? ascent.stepsPerSecond, ascentSecondsToFinish: ascent.seconds,
+            unitImageSources: imageSources.withLock { $0 }, topPatchesFilled: topPatchLists.value?.filledChannels ?? 0,
+            prefetchedUnits: prefetched.load(ordering: .relaxed), unitImageLoadSeconds: lastLoad.withLock { $0 })
     }
 }

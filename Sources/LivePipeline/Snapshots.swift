@@ -134,6 +134,10 @@ public struct PipelineControls: Sendable, Equatable {
     public var extraProbes: Set<UnitSelection> = []
     /// Gradient ascent of the selected unit (nil: off); any change restarts the run.
     public var ascent: AscentSettings?
+    /// Keep the shown layer's top patches this session.
+    public var topPatches = true
+    /// Compute the backward images of the selected channel's top patches.
+    public var patchBackward = false
 
     /// Controls starting on `selection`.
     public init(selection: UnitSelection) { self.selection = selection }

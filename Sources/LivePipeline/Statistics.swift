@@ -94,10 +94,18 @@ public struct LiveStatistics: Sendable, Equatable {
     public var displayLatencyP90: Double
     /// Mean milliseconds of one forward pass (preprocessing included).
     public var forwardMilliseconds: Double
-    /// Steps per second of the last gradient ascent computed to the end (0 before one finished).
+    /// Steps per second of the running gradient ascent, else of the last one computed to the end (0: none yet).
     public var ascentStepsPerSecond: Double
     /// Seconds from start to finish of that ascent.
     public var ascentSecondsToFinish: Double
+    /// Finished unit images shown so far, by source (store, atlas, computed).
+    public var unitImageSources: [UnitImageSource: Int]
+    /// Channels of the shown layer whose 9 top-patch slots are full.
+    public var topPatchesFilled: Int
+    /// Units the idle prefetcher optimized into the store.
+    public var prefetchedUnits: Int
+    /// Seconds the last unit image served from the store or an atlas took to load (0: none yet).
+    public var unitImageLoadSeconds: Double
 }
 
 /// This process's resident set size in megabytes (VmRSS from /proc/self/status; 0 if unreadable).

@@ -49,10 +49,11 @@ final class Canvas {
         }
     }
 
-    /// Text vertically centred in `rect`, clipped to its width; `alignRight` puts it against the right edge.
+    /// Text vertically centred in `rect`, shortened with "…" to fit its width; `alignRight` puts it against the right edge.
     @discardableResult
-    func label(_ string: String, in rect: Rect, face: FontFace = .sans, colour: Colour = Theme.text,
+    func label(_ full: String, in rect: Rect, face: FontFace = .sans, colour: Colour = Theme.text,
                alignRight: Bool = false) -> Int {
+        let string = TextFit.elide(full, maxWidth: rect.width) { text.width(of: $0, face: face) }
         let y = rect.y + (rect.height - text.lineHeight) / 2
         let x = alignRight ? max(rect.maxX - text.width(of: string, face: face), rect.x) : rect.x
         return text.draw(string, x: x, y: y, face: face, colour: colour, maxWidth: rect.maxX - x)

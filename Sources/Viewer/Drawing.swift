@@ -49,12 +49,18 @@ extension ViewerWindow {
                      colour: Theme.dimText)
     }
 
-    /// A centred dim note inside an empty area, e.g. "no backward image yet".
-    func drawPlaceholder(_ message: String, in rect: Rect) {
+    /// A centred dim note inside an empty area, e.g. "no backward image yet"; long notes (errors) wrap onto several lines.
+    func drawPlaceholder(_ message: String, in rect: Rect, colour: Colour = Theme.dimText) {
         guard !rect.isEmpty else { return }
         canvas.fill(rect, Theme.panel)
-        let w = canvas.text.width(of: message)
-        let x = rect.x + max((rect.width - w) / 2, 4)
-        canvas.label(message, in: Rect(x: x, y: rect.y, width: rect.maxX - x - 2, height: rect.height), colour: Theme.dimText)
+        let lh = canvas.text.lineHeight
+        let lines = TextFit.wrap(message, maxWidth: rect.width - 8, maxLines: max(rect.height / lh, 1)) { canvas.text.width(of: $0) }
+        var y = rect.y + (rect.height - lines.count * lh) / 2
+        for line in lines {
+            let w = canvas.text.width(of: line)
+            let x = rect.x + max((rect.width - w) / 2, 4)
+            canvas.label(line, in: Rect(x: x, y: y, width: rect.maxX - x - 2, height: lh), colour: colour)
+            y += lh
+        }
     }
 }

@@ -46,6 +46,7 @@ extension ViewerWindow {
         switch layout(for: lastFrame).hitTest(x: x, y: y) {
         case .tile(let index): return [.selectUnit(index)]
         case .layer(let index): return [.selectLayer(index)]
+        case .presetName: return [.cyclePreset]
         case .slider(let fraction):
             draggingSlider = true
             return sliderCommand(fraction: fraction)

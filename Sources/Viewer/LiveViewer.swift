@@ -1,6 +1,7 @@
 import Imaging
 import LivePipeline
 import ViewerCore
+import Visualization
 
 /// Runs a `ViewerWindow` on a `LivePipeline`: snapshots become `DisplayFrame`s, commands become pipeline controls.
 ///
@@ -10,6 +11,8 @@ import ViewerCore
 public final class LiveViewer {
     public let pipeline: LivePipeline
     public let window: ViewerWindow
+    /// The presets `ViewerState.presetIndex` cycles through.
+    public let presets = Preset.all
     /// Longest wait for one frame in lossless mode, in seconds.
     public var losslessTimeout = 60.0
     /// Seconds to wait for the source's first frame: then a headless run stops and a window shows why. nil: forever.
@@ -30,12 +33,15 @@ public final class LiveViewer {
     /// Seconds `run` has been running.
     public var elapsedSeconds: Double { runStart.map { Double(uptimeNanoseconds() - $0) / 1e9 } ?? 0 }
     private var runStart: UInt64?
+    /// The atlas unit shown last (read from disk once per selection).
+    private var atlasUnit: (layer: Int, channel: Int, unit: AtlasUnit?)?
 
     /// Ties `window` to `pipeline` and makes the pipeline follow the window's current state.
     public init(pipeline: LivePipeline, window: ViewerWindow) {
         self.pipeline = pipeline
         self.window = window
         layers = pipeline.layers.map { LayerInfo(name: $0.name, channels: $0.channels, height: $0.height, width: $0.width) }
+        window.presetNames = presets.map(\.name)
         follow(window.state)
     }
 
@@ -56,7 +62,10 @@ public final class LiveViewer {
         })
     }
 
-    /// Copies the window's choices (layer, unit, backward mode, freeze, pause) into the pipeline's controls.
+    /// The state index of `preset` in `presets` (0 if it is not one of them).
+    public static func presetIndex(of preset: Preset) -> Int { Preset.all.firstIndex { $0.name == preset.name } ?? 0 }
+
+    /// Copies the window's choices (layer, unit, backward mode, objective, preset, seed, freeze, pause) into the controls.
     public func follow(_ state: ViewerState) {
         let layerIndex = min(max(state.layerIndex, 0), layers.count - 1)
         let channel = min(max(state.selectedUnit, 0), max(layers[layerIndex].channels - 1, 0))
@@ -64,6 +73,13 @@ public final class LiveViewer {
             c.selection.layerIndex = layerIndex
             c.selection.channel = channel
             c.selection.mode = state.backwardMode
+            c.selection.objective = state.channelMean ? .channelMean : .centreUnit
+            c.patchBackward = state.patchesShowBackward
+            if var ascent = c.ascent {
+                ascent.preset = presets[min(max(state.presetIndex, 0), presets.count - 1)]
+                ascent.seed = state.ascentSeed
+                c.ascent = ascent
+            }
             c.frozen = state.frozen
             c.paused = state.paused
         }
@@ -140,6 +156,12 @@ public final class LiveViewer {
         guard controls.probing, controls.selection.channel < pipeline.layers[controls.selection.layerIndex].channels else {
             return true
         }
+        // The ascent thread's first word on the selection (a stored image, or "running") comes with the frame, so a
+        // unit the store or the atlas holds shows its image on the first frame after the selection.
+        if let settings = controls.ascent, pipeline.configuration.unitImages != nil {
+            guard let ascent = pipeline.latestAscent, ascent.selection.sameUnit(as: controls.selection),
+                  ascent.settings == settings else { return false }
+        }
         guard let probe = pipeline.latestProbe else { return false }
         return probe.snapshotSequence == snapshot.sequence && probe.selection == controls.selection
     }
@@ -158,11 +180,13 @@ public final class LiveViewer {
             }
             unit.backwardError = probe.error
         }
+        addStreamPatches(&unit, selection)
+        addAtlasPatches(&unit, selection)
         if let ascent = pipeline.latestAscent, ascent.selection.sameUnit(as: selection),
            ascent.settings == pipeline.controls.ascent {
             unit.optimization = Self.progress(ascent)
         }
-        return DisplayFrame(
+        var frame = DisplayFrame(
             sequence: sequence, input: snapshot.input,
             labels: snapshot.top.map { LabelScore(label: $0.label, probability: $0.probability) },
             layers: layers,
@@ -171,7 +195,38 @@ public final class LiveViewer {
             statistics: PipelineStatistics(
                 captureFPS: statistics.captureFPS, forwardFPS: statistics.forwardFPS, probeFPS: statistics.probeFPS,
                 droppedFrames: statistics.droppedFrames, latencyMilliseconds: statistics.displayLatencyP50),
-            source: status.source, status: status.message, captureUptimeNanoseconds: snapshot.captureTime)
+            source: status.source, status: [status.message, pipeline.latestNote ?? ""].filter { !$0.isEmpty }.joined(separator: " · "),
+            captureUptimeNanoseconds: snapshot.captureTime)
+        if let ready = pipeline.unitsReady, ready.layerIndex == selection.layerIndex {
+            frame.unitsReady = "\(ready.ready) of \(ready.total) units ready"
+        }
+        return frame
+    }
+
+    /// This session's top patches of the selected channel (and their backward images, once computed).
+    private func addStreamPatches(_ detail: inout UnitDetail, _ selection: UnitSelection) {
+        guard let lists = pipeline.latestTopPatches, lists.layerIndex == selection.layerIndex,
+              lists.patches.indices.contains(selection.channel) else { return }
+        let patches = lists.patches[selection.channel]
+        detail.topPatches = patches.map(\.crop)
+        detail.topPatchActivations = patches.map(\.record.activation)
+        detail.topPatchBackward = lists.backwardChannel == selection.channel ? lists.backward : []
+        detail.topPatchBackwardNote = lists.backwardNote
+    }
+
+    /// The atlas's top patches (and their backward images) for the selected unit, when the atlas covers its layer.
+    private func addAtlasPatches(_ detail: inout UnitDetail, _ selection: UnitSelection) {
+        guard let atlas = pipeline.configuration.unitImages?.atlas,
+              pipeline.layers[selection.layerIndex].name == atlas.layer else { return }
+        if atlasUnit.map({ $0.layer != selection.layerIndex || $0.channel != selection.channel }) ?? true {
+            atlasUnit = (selection.layerIndex, selection.channel, atlas.unit(selection.channel))
+        }
+        guard let found = atlasUnit?.unit else { return }
+        detail.topPatches = found.patches
+        detail.topPatchActivations = found.record.patches.map(\.activation)
+        detail.topPatchBackward = found.backward
+        detail.topPatchSource = "atlas"
+        detail.topPatchBackwardNote = atlas.settings.backward
     }
 
     /// The unit pane's view of an ascent snapshot.

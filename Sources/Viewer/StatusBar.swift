@@ -39,6 +39,7 @@ extension ViewerWindow {
         if state.frozen { messages.append(("FROZEN", Theme.accent)) }
         messages.append((frame?.source.isEmpty == false ? frame!.source : "no source", Theme.text))
         if let status = frame?.status, !status.isEmpty { messages.append((status, Theme.warning)) }
+        if let ready = frame?.unitsReady, !ready.isEmpty { messages.append((ready, Theme.dimText)) }
         if let notice, notice.until > DisplayClock.now() { messages.append((notice.text, Theme.accent)) }
         if !state.showHelp { messages.append(("h: help", Theme.dimText)) }
         return messages

@@ -19,7 +19,7 @@ extension ViewerWindow {
         let detail = unitDetail(of: frame)
         drawBackward(detail?.backward, error: detail?.backwardError, sequence: frame?.sequence ?? 0, layout)
         drawOptimization(detail?.optimization, sequence: frame?.sequence ?? 0, layout)
-        drawPatches(detail?.topPatches ?? [], sequence: frame?.sequence ?? 0, layout)
+        drawPatches(detail, sequence: frame?.sequence ?? 0, layout)
     }
 
     private func drawBackward(_ backward: BackwardImage?, error: String?, sequence: Int, _ layout: ViewerLayout) {
@@ -45,23 +45,12 @@ extension ViewerWindow {
         let history = progress?.history ?? []
         let position = state.historyPosition.flatMap { history.indices.contains($0) ? $0 : nil }
         let image: RGBImage? = position.map { history[$0].image } ?? progress?.current ?? history.last?.image
-        var caption = "gradient ascent"
-        if let position {
-            caption += " · step \(history[position].step) · obj " + NumberText.short(Double(history[position].objective))
-        } else if let progress, progress.iterations > 0 {
-            caption += " · step \(progress.step)/\(progress.iterations)"
-            if let objective = progress.objective { caption += " · obj " + NumberText.short(Double(objective)) }
-            if let eta = progress.secondsRemaining { caption += " · ETA \(Int(eta.rounded(.up))) s" }
-        } else if let last = history.last {
-            caption += " · step \(last.step) · obj " + NumberText.short(Double(last.objective))
-        }
-        if let progress, !progress.preset.isEmpty { caption += " · " + progress.preset }
-        var captionRect = layout.optimizationCaption
-        if progress?.running == true {
-            let w = canvas.label("running", in: captionRect, colour: Theme.accent, alignRight: true)
-            captionRect.width -= w + 8
-        }
-        canvas.label(caption, in: captionRect, colour: Theme.dimText)
+        let target = progress?.target.isEmpty == false ? progress!.target : (state.channelMean ? "channel mean" : "centre unit")
+        canvas.label("gradient ascent · " + target, in: layout.optimizationCaption, colour: Theme.dimText)
+        let presetName = presetNames.indices.contains(state.presetIndex) ? presetNames[state.presetIndex] : progress?.preset ?? ""
+        canvas.label(presetName, in: layout.presetLabel, colour: Theme.accent, alignRight: true)
+        canvas.label(optimizationStatus(progress, history: history, position: position), in: layout.optimizationStatus,
+                     colour: progress?.error != nil ? Theme.warning : Theme.dimText)
         if let image {
             let key = [sequence, position ?? -1]
             if textures.optimization.contentKey != key {
@@ -71,10 +60,30 @@ extension ViewerWindow {
             canvas.fill(layout.optimization, Theme.panel)
             canvas.copy(textures.optimization.texture, source: nil,
                         to: layout.optimization.fitting(aspectWidth: image.width, height: image.height))
+        } else if let error = progress?.error {
+            drawPlaceholder(error, in: layout.optimization, colour: Theme.warning)
         } else {
-            drawPlaceholder(progress?.error ?? (progress?.running == true ? "starting…" : "not started"), in: layout.optimization)
+            drawPlaceholder(progress?.running == true ? "starting…" : "not started", in: layout.optimization)
         }
         drawSlider(count: history.count, position: position, layout)
+    }
+
+    /// "step 84/300 · obj 12.3 · ETA 14 s", "done · store · obj 40.1", or the failure.
+    private func optimizationStatus(_ progress: OptimizationProgress?, history: [OptimizationStep], position: Int?) -> String {
+        if let position {
+            return "history step \(history[position].step) · obj " + NumberText.short(Double(history[position].objective))
+        }
+        guard let progress else { return "" }
+        if let error = progress.error { return "failed: " + error }
+        var parts: [String] = []
+        if progress.running {
+            parts.append("step \(progress.step)/\(progress.iterations)")
+        } else {
+            parts.append(progress.source.isEmpty || progress.source == "computed" ? "done" : "done · from \(progress.source)")
+        }
+        if let objective = progress.objective { parts.append("obj " + NumberText.short(Double(objective))) }
+        if let eta = progress.secondsRemaining { parts.append("ETA \(Int(eta.rounded(.up))) s") }
+        return parts.joined(separator: " · ")
     }
 
     /// The history slider: a track, one tick per recorded step, the knob at the shown entry (right end: live).
@@ -91,16 +100,22 @@ extension ViewerWindow {
         canvas.fill(Rect(x: knobX - 3, y: s.y + 1, width: 7, height: s.height - 2), position == nil ? Theme.highlight : Theme.accent)
     }
 
-    private func drawPatches(_ patches: [RGBImage], sequence: Int, _ layout: ViewerLayout) {
+    private func drawPatches(_ detail: UnitDetail?, sequence: Int, _ layout: ViewerLayout) {
         guard !layout.patches.isEmpty else { return }
-        canvas.label("top patches this session", in: layout.patchesCaption, colour: Theme.dimText)
+        let backward = state.patchesShowBackward
+        let patches = (backward ? detail?.topPatchBackward : detail?.topPatches) ?? []
+        let origin = detail?.topPatchSource ?? "this session"
+        let caption = backward
+            ? "\(detail?.topPatchBackwardNote.isEmpty == false ? detail!.topPatchBackwardNote : "backward images") · \(origin)"
+            : "top patches · \(origin)"
+        canvas.label(caption, in: layout.patchesCaption, colour: Theme.dimText)
         let shown = Array(patches.prefix(layout.patches.count))
         guard let cell = shown.map({ max($0.width, $0.height) }).max(), cell > 0 else {
             for rect in layout.patches { canvas.fill(rect, Theme.panel) }
             return
         }
         // Compose the patches into one 3×3 atlas so the pane needs a single texture upload.
-        let key = [sequence, shown.count, cell]
+        let key = [sequence, shown.count, cell, backward ? 1 : 0]
         if textures.patches.contentKey != key {
             textures.patches.upload(Self.patchAtlas(shown, cell: cell))
             textures.patches.contentKey = key
@@ -111,6 +126,13 @@ extension ViewerWindow {
             let source = Rect(x: (i % 3) * cell, y: (i / 3) * cell, width: shown[i].width, height: shown[i].height)
             canvas.copy(textures.patches.texture, source: source,
                         to: rect.fitting(aspectWidth: shown[i].width, height: shown[i].height))
+            if let activations = detail?.topPatchActivations, i < activations.count, rect.height >= 2 * canvas.text.lineHeight {
+                let tag = Rect(x: rect.x, y: rect.maxY - canvas.text.lineHeight, width: rect.width, height: canvas.text.lineHeight)
+                canvas.fill(Rect(x: tag.x, y: tag.y, width: canvas.text.width(of: NumberText.short(Double(activations[i]))) + 4,
+                                 height: tag.height), Theme.overlay)
+                canvas.label(NumberText.short(Double(activations[i])), in: Rect(x: tag.x + 2, y: tag.y, width: tag.width - 2,
+                                                                                height: tag.height), colour: Theme.text)
+            }
         }
     }
 

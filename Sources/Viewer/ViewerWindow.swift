@@ -31,6 +31,8 @@ public final class ViewerWindow {
     public internal(set) var lastScreenshotPath: String?
     /// A message shown in the status bar for a few seconds (e.g. "saved screenshot …").
     var notice: (text: String, until: UInt64)?
+    /// The gradient-ascent presets the front-end offers, by name; `ViewerState.presetIndex` indexes it.
+    public var presetNames: [String] = []
 
     /// Opens the window (or the headless surface) and loads the fonts.
     public init(configuration: ViewerConfiguration = ViewerConfiguration(), state: ViewerState = ViewerState())
@@ -75,7 +77,8 @@ public final class ViewerWindow {
 
     func context(for frame: DisplayFrame?) -> ViewerContext {
         let history = unitDetail(of: frame)?.optimization?.history.count ?? 0
-        return ViewerContext(layers: frame?.layers ?? [], columns: layout(for: frame).grid.columns, historyCount: history)
+        return ViewerContext(layers: frame?.layers ?? [], columns: layout(for: frame).grid.columns, historyCount: history,
+                             presetCount: presetNames.count)
     }
 
     /// The frame's unit results if they belong to the selected unit (stale results are not shown).

@@ -119,6 +119,14 @@ public struct UnitDetail: Sendable, Equatable {
     public var optimization: OptimizationProgress?
     /// Highest-activating patches seen in this session, best first (up to 9 are drawn).
     public var topPatches: [RGBImage]
+    /// The unit's activation on each of `topPatches` (same order; may be empty).
+    public var topPatchActivations: [Float] = []
+    /// Backward images of `topPatches` (same order; empty until computed), shown when `ViewerState.patchesShowBackward`.
+    public var topPatchBackward: [RGBImage] = []
+    /// Where the patches come from, e.g. "this session" or "atlas (video sample.mp4 …)".
+    public var topPatchSource = "this session"
+    /// How `topPatchBackward` was made and why, e.g. "guided backprop (no max-pooling: deconvnet ignores the input)".
+    public var topPatchBackwardNote = ""
 
     /// Results for channel `channel` of layer `layerIndex`.
     public init(layerIndex: Int, channel: Int, backward: BackwardImage? = nil,
@@ -170,6 +178,8 @@ public struct DisplayFrame: Sendable, Equatable {
     public var source: String
     /// A fault or note in plain words, e.g. "camera unplugged — waiting for it to return"; empty if none.
     public var status: String
+    /// e.g. "12 of 320 units ready" (optimized images in the store for the shown layer); empty if not known.
+    public var unitsReady = ""
     /// Monotonic capture time (`DispatchTime.uptimeNanoseconds`), so the viewer can measure capture→display latency.
     public var captureUptimeNanoseconds: UInt64?
 

@@ -6,6 +6,8 @@ public enum HitTarget: Sendable, Equatable {
     case layer(Int)
     /// The history slider, at `fraction` (0 = oldest … 1 = newest) of its width.
     case slider(fraction: Double)
+    /// The gradient-ascent preset's name (a click cycles the presets).
+    case presetName
 }
 
 extension ViewerLayout {
@@ -14,6 +16,7 @@ extension ViewerLayout {
         if let tile = grid.index(atX: x, y: y) { return .tile(tile) }
         if let row = layerList.first(where: { $0.rect.contains(x, y) }) { return .layer(row.layer) }
         if slider.contains(x, y) { return .slider(fraction: sliderFraction(atX: x)) }
+        if presetLabel.contains(x, y) { return .presetName }
         return nil
     }
 

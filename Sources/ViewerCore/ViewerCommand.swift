@@ -24,6 +24,14 @@ public enum ViewerCommand: Sendable, Equatable {
     case setHistoryPosition(Int?)
     /// Step the history slider by `delta` entries (reaching the end returns to live).
     case stepHistory(Int)
+    /// Optimize with the next gradient-ascent preset.
+    case cyclePreset
+    /// Restart the selected unit's gradient ascent from a new seed.
+    case restartAscent
+    /// Switch what the probe and the ascent maximize: the centre unit or the channel's mean.
+    case toggleUnitObjective
+    /// Show the top patches themselves or their guided-backprop images.
+    case togglePatchView
     case quit
 }
 

@@ -34,8 +34,12 @@ public struct ViewerLayout: Sendable, Equatable {
     public var backwardCaption = Rect.zero
     public var backward = Rect.zero
     public var optimizationCaption = Rect.zero
+    /// The right end of the optimization caption: the preset's name, clickable.
+    public var presetLabel = Rect.zero
     public var optimization = Rect.zero
     public var slider = Rect.zero
+    /// Below the slider: step, objective, ETA and where the image came from.
+    public var optimizationStatus = Rect.zero
     public var patchesCaption = Rect.zero
     /// Up to nine cells, row-major; empty if the window is too small for them.
     public var patches: [Rect] = []
@@ -101,13 +105,17 @@ public struct ViewerLayout: Sendable, Equatable {
         backwardCaption = Rect(x: column.maxX - half, y: zoomCaption.y, width: half, height: lh)
         zoom = Rect(x: column.x, y: zoomCaption.maxY + 2, width: half, height: half)
         backward = Rect(x: backwardCaption.x, y: zoom.y, width: half, height: half)
-        optimizationCaption = Rect(x: column.x, y: zoom.maxY + g, width: column.width, height: lh)
-        let remaining = column.maxY - optimizationCaption.maxY - 2
-        let optSide = max(min(column.width, (remaining - lh - g) * 55 / 100), 0)
+        let captionRow = Rect(x: column.x, y: zoom.maxY + g, width: column.width, height: lh)
+        let presetWidth = column.width * 36 / 100
+        optimizationCaption = Rect(x: captionRow.x, y: captionRow.y, width: captionRow.width - presetWidth - 4, height: lh)
+        presetLabel = Rect(x: captionRow.maxX - presetWidth, y: captionRow.y, width: presetWidth, height: lh)
+        let remaining = column.maxY - captionRow.maxY - 2
+        let optSide = max(min(column.width, (remaining - 2 * lh - g) * 55 / 100), 0)
         optimization = Rect(x: column.x + (column.width - optSide) / 2, y: optimizationCaption.maxY + 2,
                             width: optSide, height: optSide)
         slider = Rect(x: column.x, y: optimization.maxY + 4, width: column.width, height: lh)
-        patchesCaption = Rect(x: column.x, y: slider.maxY + g, width: column.width, height: lh)
+        optimizationStatus = Rect(x: column.x, y: slider.maxY + 2, width: column.width, height: lh)
+        patchesCaption = Rect(x: column.x, y: optimizationStatus.maxY + g, width: column.width, height: lh)
         let patchSide = min(column.width, column.maxY - patchesCaption.maxY - 2)
         let cell = (patchSide - 2 * 2) / 3
         patches = cell >= 8 ? (0..<9).map { i in

@@ -8,12 +8,15 @@ public struct ViewerContext: Sendable, Equatable {
     public var columns: Int
     /// Number of entries in the selected unit's optimization history.
     public var historyCount: Int
+    /// Number of gradient-ascent presets the front-end offers (`ViewerState.presetIndex` cycles through them).
+    public var presetCount: Int
 
     /// A context for `apply`.
-    public init(layers: [LayerInfo], columns: Int, historyCount: Int = 0) {
+    public init(layers: [LayerInfo], columns: Int, historyCount: Int = 0, presetCount: Int = 0) {
         self.layers = layers
         self.columns = columns
         self.historyCount = historyCount
+        self.presetCount = presetCount
     }
 }
 
@@ -34,6 +37,14 @@ public struct ViewerState: Sendable, Equatable {
     public var showHelp = false
     /// History entry shown by the slider; nil follows the live optimization image.
     public var historyPosition: Int?
+    /// Index of the gradient-ascent preset in the front-end's preset list.
+    public var presetIndex = 0
+    /// Seed of the gradient ascent; `restartAscent` moves to the next one.
+    public var ascentSeed: UInt64 = 0
+    /// False: the probe and the ascent maximize the channel's centre unit (the paper's choice); true: its mean.
+    public var channelMean = false
+    /// True: the top-patches grid shows the patches' guided-backprop images instead of the patches.
+    public var patchesShowBackward = false
     public var quitRequested = false
 
     /// Starts on `layerIndex`, unit `selectedUnit`.
@@ -58,6 +69,16 @@ public struct ViewerState: Sendable, Equatable {
         case .toggleHelp: showHelp.toggle()
         case .setHistoryPosition(let position): setHistory(position, count: context.historyCount)
         case .stepHistory(let delta): stepHistory(delta, count: context.historyCount)
+        case .cyclePreset:
+            presetIndex = context.presetCount > 0 ? (presetIndex + 1) % context.presetCount : 0
+            historyPosition = nil
+        case .restartAscent:
+            ascentSeed &+= 1
+            historyPosition = nil
+        case .toggleUnitObjective:
+            channelMean.toggle()
+            historyPosition = nil
+        case .togglePatchView: patchesShowBackward.toggle()
         case .quit: quitRequested = true
         case .cycleSource, .screenshot: break
         }

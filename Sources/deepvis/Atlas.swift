@@ -24,6 +24,7 @@ struct AtlasBuild: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var storeOptions: StoreOptions
     @Option(help: "Layer name (a convolutional layer; see `deepvis inspect`).") var layer: String
     @Option(help: "Units (channels \(OptionRanges.text(OptionRanges.unit))): A-B, or a list like 0-7,12 (default: every channel).")
     var units: String?
@@ -39,7 +40,8 @@ struct AtlasBuild: ParsableCommand {
     @Option(help: "Gradient ascent iterations per unit (\(OptionRanges.text(OptionRanges.iterations))).") var iterations = 200
     @Option(help: "Random seed of the optimization.") var seed: UInt64 = 0
     @Option(help: "Top patches per unit (\(OptionRanges.text(OptionRanges.patches))).") var patches = 9
-    @Option(help: "Backward image of each patch: deconvnet, guided or gradient.") var backward: BackwardMode = .deconvnet
+    @Option(help: "Backward image of each patch: deconvnet, guided or gradient (default: deconvnet where the network max-pools, else guided).")
+    var backward: BackwardMode?
     @Flag(help: "Only this shard's part of a data pass split by images (writes OUT/top/part-I-of-N.json); a later run uses the parts.")
     var topOnly = false
 
@@ -60,9 +62,23 @@ struct AtlasBuild: ParsableCommand {
         let builder = try AtlasBuilder(session: session, info: info, layer: layer, preset: preset, iterations: iterations)
         builder.seed = seed
         builder.patches = patches
-        builder.backward = backward
+        let patchDefault = BackwardMode.patchDefault(for: graph)
+        builder.backward = backward ?? patchDefault.mode
+        if backward == nil { print("patch images: \(patchDefault.reason)") }
         builder.log = { line in
             if line.hasPrefix("warning:") { FileHandle.standardError.write(Data("\(line)\n".utf8)) } else { print(line) }
+        }
+        if let (store, sha) = storeOptions.open(model: path) {
+            builder.onOptimized = { [layer, preset, iterations, seed] unit, objective, result in
+                let key = UnitImageKey(modelSHA256: sha, layer: layer, unit: unit, objective: objective, preset: preset.name,
+                                       iterations: iterations, seed: seed, inputWidth: info.inputWidth, inputHeight: info.inputHeight)
+                do {
+                    try store.save(key, preset: preset, best: result.best, seen: result.bestAsSeen, history: result.history,
+                                   curve: [], bestObjective: result.bestObjective, bestStep: result.bestStep)
+                } catch {
+                    warn("could not write the unit-image store: \(error)")
+                }
+            }
         }
         let list = try units.map(parseUnits) ?? Array(0..<builder.channels)
         let me = try Shard.resolve(option: shard, count: shards, environment: ProcessInfo.processInfo.environment)

@@ -20,6 +20,7 @@ struct Live: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var storeOptions: StoreOptions
     @Option(help: "Camera device, e.g. /dev/video0 (default: the first camera found).") var camera: String?
     @Option(help: "A video file (any format FFmpeg reads).") var video: String?
     @Flag(help: "Play --video in a loop.") var loop = false
@@ -42,6 +43,8 @@ struct Live: ParsableCommand {
     var ascent: String?
     @Option(help: "Gradient-ascent steps per selected unit (\(OptionRanges.text(OptionRanges.ascentIterations))).") var ascentIterations = 300
     @Flag(help: "Don't run gradient ascent for the selected unit (saves CPU for the forward pass).") var noAscent = false
+    @Option(help: "A `deepvis atlas` output (merged or not): its units' optimized images and top patches are shown at once.")
+    var atlas: String?
 
     /// The live ascent's settings for this model (`--ascent` or the model's default preset), or nil when it is off.
     func ascentSettings(for info: ModelInfo) throws -> AscentSettings? {
@@ -94,7 +97,7 @@ struct Live: ParsableCommand {
         }
         let runner: LiveRunner
         do {
-            runner = try LiveRunner(options: self, mode: mode, graph: model.graph, info: model.info, keys: scheduled)
+            runner = try LiveRunner(options: self, mode: mode, model: model, keys: scheduled)
         } catch let error as LiveError {
             fail(error.description)
         }

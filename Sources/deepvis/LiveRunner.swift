@@ -5,6 +5,7 @@ import LivePipeline
 import NeuralNetwork
 import Viewer
 import ViewerCore
+import Visualization
 
 /// One `deepvis live` run with a model: sources → pipeline → window (or headless files) → statistics.
 struct LiveRunner {
@@ -16,7 +17,8 @@ struct LiveRunner {
     let graph: Graph
     let info: ModelInfo
 
-    init(options: Live, mode: LiveOutput, graph: Graph, info: ModelInfo, keys: [ScheduledKey]) throws {
+    init(options: Live, mode: LiveOutput, model: (graph: Graph, info: ModelInfo, path: String), keys: [ScheduledKey]) throws {
+        let (graph, info) = (model.graph, model.info)
         self.options = options
         self.mode = mode
         self.keys = keys
@@ -26,14 +28,56 @@ struct LiveRunner {
         let choice = try LiveSourceChoice.resolve(options, pacing: lossless ? .asFastAsPossible : .realTime)
         let layers = Self.layers(graph: graph, info: info, including: options.select.flatMap(Live.parseSelect)?.layer ?? options.layer)
         let (layerIndex, unit) = try Self.initialSelection(options, info: info, layers: layers)
-        initialState = ViewerState(layerIndex: layerIndex, selectedUnit: unit)
+        var state = ViewerState(layerIndex: layerIndex, selectedUnit: unit)
+        if let settings = options.ascentSettings { state.presetIndex = LiveViewer.presetIndex(of: settings.preset) }
+        initialState = state
         var configuration = LivePipeline.Configuration()
         configuration.lossless = lossless
         configuration.computeThreads = options.modelOptions.threadCount ?? 1
+        var notes: [String] = []
+        configuration.unitImages = Self.unitImages(options, model: model, layers: layers, notes: &notes)
         var controls = PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: unit))
         controls.ascent = try options.ascentSettings(for: info)
         pipeline = LivePipeline(graph: graph, info: info, layers: layers, sources: choice.sources, controls: controls,
                                 configuration: configuration)
+        for note in notes {
+            warn(note)
+            pipeline.note(note)
+        }
+    }
+
+    /// The store (unless --no-cache) and --atlas; a path that cannot be used becomes a note and the viewer runs without it.
+    static func unitImages(_ options: Live, model: (graph: Graph, info: ModelInfo, path: String), layers: [PipelineLayer],
+                           notes: inout [String]) -> UnitImageLookup? {
+        var store: UnitImageStore?
+        if !options.storeOptions.noCache {
+            do {
+                store = try UnitImageStore(root: options.storeOptions.cache ?? UnitImageStore.defaultRoot(),
+                                           maxMegabytes: options.storeOptions.cacheMaxMb)
+            } catch {
+                notes.append("\(error); running without the unit-image store")
+            }
+        }
+        var atlas: AtlasReader?
+        if let dir = options.atlas {
+            let channels = Dictionary(layers.map { ($0.name, $0.channels) }, uniquingKeysWith: { a, _ in a })
+            do {
+                atlas = try AtlasReader(directory: dir, modelFile: (model.path as NSString).lastPathComponent, channels: channels)
+            } catch {
+                notes.append("\(error); running without it")
+            }
+        }
+        guard store != nil || atlas != nil else { return nil }
+        var sha = ""
+        if store != nil {
+            do {
+                sha = try ModelDigest.sha256(ofFile: model.path)
+            } catch {
+                notes.append("\(error); running without the unit-image store")
+                store = nil
+            }
+        }
+        return UnitImageLookup(store: store, modelSHA256: sha, atlas: atlas)
     }
 
     /// The manifest's layers, plus `extra` in network order if it names another value (e.g. `blocks.3.expand`).
@@ -124,13 +168,19 @@ struct LiveRunner {
             "latency_p50_ms": s.displayLatencyP50, "latency_p90_ms": s.displayLatencyP90,
             "rss_mb": residentMegabytes(), "rss_warm_mb": warmRSS ?? 0,
             "ascent_steps_per_s": s.ascentStepsPerSecond, "ascent_seconds_to_finish": s.ascentSecondsToFinish,
+            "top_patches_filled": Double(s.topPatchesFilled), "prefetched_units": Double(s.prefetchedUnits),
+            "unit_image_load_ms": s.unitImageLoadSeconds * 1000,
         ]
         func f(_ key: String, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", stats[key]!) }
         print("live: \(f("seconds")) s · capture \(f("capture_fps")) fps · forward \(f("forward_fps")) fps (\(f("forward_ms")) ms)"
               + " · probe \(f("probe_fps")) fps · display \(f("display_fps")) fps (loop \(f("loop_fps"))) · dropped "
               + "\(s.droppedFrames) · latency p50 \(f("latency_p50_ms", 0)) ms p90 \(f("latency_p90_ms", 0)) ms · RSS \(f("rss_mb", 0)) MB")
+        var json: [String: Any] = stats
+        json["unit_image_source"] = Dictionary(uniqueKeysWithValues: UnitImageSource.allCases.map {
+            ($0.rawValue, s.unitImageSources[$0] ?? 0)
+        })
         if let path = options.statsJson,
-           let data = try? JSONSerialization.data(withJSONObject: stats, options: [.sortedKeys, .prettyPrinted]) {
+           let data = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .prettyPrinted]) {
             try? data.write(to: URL(fileURLWithPath: path))
         }
         if mode.fallback {

@@ -24,6 +24,7 @@ struct Optimize: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var storeOptions: StoreOptions
     @Option(help: "Layer name (see `deepvis inspect`); the output layer means class scores.") var layer: String?
     @Option(help: "Unit: C (centre of channel C, or class C on the output) or C,Y,X.") var unit: String?
     @Flag(help: "Maximize the channel's spatial mean instead of one unit.") var channelMean = false
@@ -85,6 +86,7 @@ struct Optimize: ParsableCommand {
         let judges = try judge.map(Self.loadJudge)
         if let search { return try runSearch(count: search, graph: graph, info: info, path: path, judges: judges) }
         let preset = try preset.map(catalog.named) ?? catalog.defaultPreset
+        let store = benchSteps == nil ? storeOptions.open(model: path) : nil
         let session = Session(graph: graph)
         let space = PixelSpace(info)
         let isOutput = (info.aliases[layer!] ?? layer!) == graph.values[graph.outputs[0]].name
@@ -98,7 +100,9 @@ struct Optimize: ParsableCommand {
             var cells: [RGBImage] = []
             for u in list {
                 let evaluator = try ObjectiveEvaluator(objective(u), session: session, space: space, info: info)
-                for p in names { cells.append(try runOne(evaluator, preset: p, info: info, classIndex: isOutput ? u.channel : nil, judges: judges)) }
+                for p in names {
+                    cells.append(try runOne(evaluator, preset: p, info: info, unit: u.channel, isOutput: isOutput, judges: judges, store: store))
+                }
             }
             let sheet = "\(out!)/sheet-\(layer!)-\(units.replacingOccurrences(of: ",", with: "_")).png"
             try ContactSheet.make(cells, columns: names.count).writePNG(to: sheet)
@@ -108,7 +112,7 @@ struct Optimize: ParsableCommand {
         let u = UnitAddress(unit!)!
         let evaluator = try ObjectiveEvaluator(objective(u), session: session, space: space, info: info)
         if let benchSteps { return try bench(evaluator, preset: preset, steps: benchSteps) }
-        _ = try runOne(evaluator, preset: preset, info: info, classIndex: isOutput ? u.channel : nil, judges: judges)
+        _ = try runOne(evaluator, preset: preset, info: info, unit: u.channel, isOutput: isOutput, judges: judges, store: store)
     }
 
     /// What makes two runs the same (for resume): not the raw command line, so grid and single runs share results.
@@ -124,8 +128,10 @@ struct Optimize: ParsableCommand {
 
     /// One run with resume; returns the best image (read back when the run was already finished).
     @discardableResult
-    private func runOne(_ evaluator: ObjectiveEvaluator, preset: Preset, info: ModelInfo, classIndex: Int?, judges: [Classifier]) throws -> RGBImage {
-        let name = "\(evaluator.objective.name.replacingOccurrences(of: ":", with: "-"))-\(preset.name)-s\(seed)"
+    private func runOne(_ evaluator: ObjectiveEvaluator, preset: Preset, info: ModelInfo, unit: Int, isOutput: Bool,
+                        judges: [Classifier], store: (store: UnitImageStore, modelSHA256: String)?) throws -> RGBImage {
+        let classIndex = isOutput ? unit : nil
+        let name = RunFiles.name(objective: evaluator.objective.name, preset: preset.name, seed: seed)
         let arguments = runKey(evaluator.objective, preset)
         if let done = RunFiles.finished(out!, name: name, arguments: arguments) {
             print("\(out!)/\(name).png is already finished (best objective \(done.bestObjective)); skipping")
@@ -133,7 +139,11 @@ struct Optimize: ParsableCommand {
         }
         let ascent = GradientAscent(evaluator: evaluator, preset: preset, iterations: iterations, seed: seed, historyEvery: historyEvery)
         let progress = ProgressReporter(label: name)
-        ascent.onProgress = progress.report
+        var curve: [Float] = []
+        ascent.onProgress = {
+            curve.append($0.objective)
+            progress.report($0)
+        }
         let result = try ascent.run()
         let robust = try Robustness.meanObjective(result.bestTensor, evaluator: evaluator)
         var verdicts: [ClassifierVerdict] = []
@@ -159,10 +169,22 @@ struct Optimize: ParsableCommand {
         }
         try RunFiles.writeRecord(RunRecord(arguments: arguments, preset: preset, objective: evaluator.objective.name,
                                            bestObjective: result.bestObjective, bestStep: result.bestStep, stop: result.stop.description,
-                                           robustScore: robust, top1UnderJitter: top1, verdicts: classIndex == nil ? nil : verdicts, files: files), dir: out!, name: name)
+                                           robustScore: robust, top1UnderJitter: top1, verdicts: classIndex == nil ? nil : verdicts,
+                                           files: files), dir: out!, name: name)
         details.forEach { print($0) }
         print("wrote \(files.map { "\(out!)/\($0)" }.joined(separator: ", "))")
         if case .diverged = result.stop { throw ExitCode(2) }
+        if let store {
+            let key = UnitImageKey(modelSHA256: store.modelSHA256, layer: layer!, unit: unit, objective: evaluator.objective.name,
+                                   preset: preset.name, iterations: ascent.iterations, seed: seed,
+                                   inputWidth: info.inputWidth, inputHeight: info.inputHeight)
+            do {
+                try store.store.save(key, preset: preset, best: result.best, seen: result.bestAsSeen, history: result.history,
+                                     curve: curve, bestObjective: result.bestObjective, bestStep: result.bestStep)
+            } catch {
+                warn("could not write the unit-image store: \(error)")
+            }
+        }
         return result.best
     }
 

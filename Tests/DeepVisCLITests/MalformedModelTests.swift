@@ -24,9 +24,9 @@ import Testing
         }
     }()
 
-    @Test func corpusIsPresent() {
+    @Test func corpusIsPresent() throws {
         #expect(Self.cases.count >= 50, "the malformed-model corpus is missing or small: run Scripts/make-malformed-models")
-        #expect(FileManager.default.isExecutableFile(atPath: CLI.binary), "no release binary: swift build -c release --product deepvis")
+        #expect(FileManager.default.isExecutableFile(atPath: try CLI.binary()), "no release binary: swift build -c release --product deepvis")
     }
 
     @Test(arguments: cases) func malformedModel(_ c: Case) throws {
@@ -55,7 +55,7 @@ import Testing
     static func run(_ args: [String]) throws -> Outcome {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-        p.arguments = ["--as=\(addressSpace)", "--", CLI.binary] + args
+        p.arguments = ["--as=\(addressSpace)", "--", try CLI.binary()] + args
         p.currentDirectoryURL = URL(fileURLWithPath: Fixtures.root)
         var env = ProcessInfo.processInfo.environment
         env["SDL_VIDEODRIVER"] = "dummy"

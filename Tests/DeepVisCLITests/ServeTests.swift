@@ -28,7 +28,7 @@ import TestSupport
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [Fixtures.root + "/Tests/Browser/serve_browser_test.py", "--deepvis", CLI.binary,
+        p.arguments = [Fixtures.root + "/Tests/Browser/serve_browser_test.py", "--deepvis", try CLI.binary(),
                        "--out", Fixtures.root + "/out/serve-browser"]
         p.currentDirectoryURL = URL(fileURLWithPath: Fixtures.root)
         let output = Pipe()

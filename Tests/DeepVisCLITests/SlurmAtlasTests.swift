@@ -33,7 +33,7 @@ import Testing
         try run(Self.root + "/Scripts/slurm-local", ["start"])
         #expect(try run(Self.root + "/Scripts/slurm-local", ["start"]).contains("already running"), "start is idempotent")
 
-        let jobEnv = ["LAYER": "blocks.1", "IMAGES": photos, "OUT": sharded, "SHARDS": "3", "DEEPVIS": CLI.binary,
+        let jobEnv = ["LAYER": "blocks.1", "IMAGES": photos, "OUT": sharded, "SHARDS": "3", "DEEPVIS": try CLI.binary(),
                       "ATLAS_ARGS": Self.atlasArgs]
         // --time bounds every task (and so `sbatch --wait`): a hung task fails the test instead of hanging it.
         let submit = ["--parsable", "--cpus-per-task=1", "--time=10", "--chdir=\(work)", "--output=\(work)/task-%a.log", Self.root + "/Scripts/cluster/atlas.sbatch"]

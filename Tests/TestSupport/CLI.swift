@@ -54,6 +54,8 @@ public enum CLI {
         }
         p.currentDirectoryURL = URL(fileURLWithPath: Fixtures.root)
         var env = ProcessInfo.processInfo.environment
+        // Never the user's unit-image store (~/.cache/deepvis): a store of the test run's own.
+        env["XDG_CACHE_HOME"] = NSTemporaryDirectory() + "deepvis-test-cache"
         for (k, v) in environment { env[k] = v }
         p.environment = env
         let out = Pipe(), err = Pipe()

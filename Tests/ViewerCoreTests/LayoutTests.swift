@@ -58,7 +58,8 @@ struct ViewerLayoutTests {
 
     func rects(_ l: ViewerLayout) -> [Rect] {
         [l.inputTitle, l.input, l.layerListTitle, l.layerTitle, l.layerPane, l.unitTitle, l.zoom, l.backward,
-         l.optimization, l.slider, l.status] + l.labels + l.layerList.map(\.rect) + l.patches
+         l.optimizationCaption, l.presetLabel, l.optimization, l.slider, l.optimizationStatus, l.patchesCaption, l.status]
+            + l.labels + l.layerList.map(\.rect) + l.patches
     }
 
     @Test(arguments: [(1280, 720), (800, 600), (1920, 1080), (640, 480)])

@@ -21,7 +21,10 @@ enum LiveCommand {
         process.executableURL = URL(fileURLWithPath: try CLI.binary())
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        if let environment { process.environment = environment }
+        // Never the user's unit-image store (~/.cache/deepvis): a store of the test run's own.
+        var env = environment ?? ProcessInfo.processInfo.environment
+        env["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"] ?? NSTemporaryDirectory() + "deepvis-test-cache"
+        process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -117,8 +120,11 @@ extension SDLTests {
             let result = try LiveCommand.run(["live", "--headless", "--realtime", "--frames", "1200", "--video", clip, "--loop",
                                               "--stats-json", dir + "/stats.json"], in: dir)
             #expect(result.status == 0, "\(result.err)")
-            let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/stats.json")))
-                as? [String: Double])
+            // Figures are numbers, except `unit_image_source` (counts by source).
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/stats.json")))
+                as? [String: Any])
+            let stats = json.compactMapValues { $0 as? Double }
+            #expect(json["unit_image_source"] is [String: Int])
             #expect(stats["forward_fps"]! > 1 && stats["probe_fps"]! > 0.2)
             #expect(stats["rss_mb"]! - stats["rss_warm_mb"]! < 25, "RSS grew from \(stats["rss_warm_mb"]!) to \(stats["rss_mb"]!) MB")
             #expect(stats["rss_mb"]! < 500)

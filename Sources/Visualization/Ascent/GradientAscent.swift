@@ -11,6 +11,14 @@ public struct HistoryEntry: Sendable {
     public var objective: Float
     /// The first term's unweighted value (the unit's activation for a unit objective).
     public var activation: Float
+
+    /// The image at `step`, scoring `objective`, with first-term value `activation`.
+    public init(step: Int, image: RGBImage, objective: Float, activation: Float) {
+        self.step = step
+        self.image = image
+        self.objective = objective
+        self.activation = activation
+    }
 }
 
 /// Why a run ended.

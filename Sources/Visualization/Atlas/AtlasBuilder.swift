@@ -77,6 +77,8 @@ public final class AtlasBuilder {
     public var decodeAhead = 4
     /// Called with one line per finished unit (the CLI prints it).
     public var log: (String) -> Void = { _ in }
+    /// Called with each unit's finished optimization and its objective's name (`deepvis atlas` saves it in the store).
+    public var onOptimized: (_ unit: Int, _ objective: String, _ result: AscentResult) -> Void = { _, _, _ in }
 
     let layerID: Int
     public let channels: Int
@@ -173,21 +175,19 @@ public final class AtlasBuilder {
         let evaluator = try ObjectiveEvaluator(.unit(layer, channel: unit), session: session, space: PixelSpace(info), info: info)
         let ascent = GradientAscent(evaluator: evaluator, preset: preset, iterations: iterations, seed: seed)
         let result = try ascent.run()
+        onOptimized(unit, evaluator.objective.name, result)
         var files = ["optimized.png", "optimized-rf.png"]
         try result.best.writePNG(to: "\(dir)/optimized.png")
         // The objective is the centre unit, so only its receptive field carries the picture.
         let shape = session.graph.values[layerID].shape
         let centre = field.box(y: shape[2] / 2, x: shape[3] / 2, imageWidth: info.inputWidth, imageHeight: info.inputHeight)
         try result.best.crop(centre).writePNG(to: "\(dir)/optimized-rf.png")
-        let (w, h) = (info.inputWidth, info.inputHeight)
         for (i, p) in top.enumerated() {
             guard let view = views[p.image] else { preconditionFailure("atlas: view of image \(p.image) was dropped") }
             try view.crop(p.box).writePNG(to: "\(dir)/patch-\(i + 1).png")
-            info.fill(session.input, from: view)
-            let g = try session.backwardImage(layer: layerID, unit: UnitAddress(channel: unit, position: (p.y, p.x)), mode: backward)
-            let crop = cropPlanes(g, width: w, height: h, box: p.box)
             let name = "\(backward.rawValue)-\(i + 1).png"
-            try GradientRendering.raw.render(crop, width: p.box.width, height: p.box.height).writePNG(to: "\(dir)/\(name)")
+            try session.patchBackwardImage(view: view, info: info, layer: layerID, channel: unit, patch: p, mode: backward)
+                .writePNG(to: "\(dir)/\(name)")
             files += ["patch-\(i + 1).png", name]
         }
         let record = AtlasUnitRecord(unit: unit, optimizedActivation: result.bestObjective, optimizedStep: result.bestStep,

@@ -21,6 +21,9 @@ public struct PatchRecord: Sendable, Equatable, Codable {
 struct TopActivations {
     let units: [Int]
     let k: Int
+    /// Images closer than this in index compete for one slot (a stream's neighbouring frames show the same scene):
+    /// the stronger stays. 0: every image has its own slot (the atlas over a data set).
+    var minimumImageGap = 0
     let field: ReceptiveField
     let imageWidth: Int, imageHeight: Int
     var best: [[PatchRecord]]
@@ -42,6 +45,10 @@ struct TopActivations {
             guard top.isFinite else { continue }
             var list = best[slot]
             if list.count == k, let last = list.last, !(top > last.activation) { continue }
+            if minimumImageGap > 0, let near = list.firstIndex(where: { abs($0.image - index) < minimumImageGap }) {
+                guard top > list[near].activation else { continue }
+                list.remove(at: near)
+            }
             let (y, x) = (at / w, at % w)
             let record = PatchRecord(activation: top, image: index, y: y, x: x,
                                      box: field.box(y: y, x: x, imageWidth: imageWidth, imageHeight: imageHeight))
