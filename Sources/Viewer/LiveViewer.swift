@@ -11,8 +11,8 @@ import Visualization
 public final class LiveViewer {
     public let pipeline: LivePipeline
     public let window: ViewerWindow
-    /// The presets `ViewerState.presetIndex` cycles through.
-    public let presets = Preset.all
+    /// The presets `ViewerState.presetIndex` cycles through (the model's catalog: built-in and manifest presets).
+    public let presets: [Preset]
     /// Longest wait for one frame in lossless mode, in seconds.
     public var losslessTimeout = 60.0
     /// Seconds to wait for the source's first frame: then a headless run stops and a window shows why. nil: forever.
@@ -37,9 +37,10 @@ public final class LiveViewer {
     private var atlasUnit: (layer: Int, channel: Int, unit: AtlasUnit?)?
 
     /// Ties `window` to `pipeline` and makes the pipeline follow the window's current state.
-    public init(pipeline: LivePipeline, window: ViewerWindow) {
+    public init(pipeline: LivePipeline, window: ViewerWindow, presets: [Preset] = Preset.all) {
         self.pipeline = pipeline
         self.window = window
+        self.presets = presets.isEmpty ? Preset.all : presets
         layers = pipeline.layers.map { LayerInfo(name: $0.name, channels: $0.channels, height: $0.height, width: $0.width) }
         window.presetNames = presets.map(\.name)
         follow(window.state)
@@ -63,7 +64,9 @@ public final class LiveViewer {
     }
 
     /// The state index of `preset` in `presets` (0 if it is not one of them).
-    public static func presetIndex(of preset: Preset) -> Int { Preset.all.firstIndex { $0.name == preset.name } ?? 0 }
+    public static func presetIndex(of preset: Preset, in presets: [Preset] = Preset.all) -> Int {
+        presets.firstIndex { $0.name == preset.name } ?? 0
+    }
 
     /// Copies the window's choices (layer, unit, backward mode, objective, preset, seed, freeze, pause) into the controls.
     public func follow(_ state: ViewerState) {

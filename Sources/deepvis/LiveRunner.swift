@@ -16,6 +16,8 @@ struct LiveRunner {
     let initialState: ViewerState
     let graph: Graph
     let info: ModelInfo
+    /// The presets the window cycles through: the model's catalog.
+    let presets: [Preset]
 
     init(options: Live, mode: LiveOutput, model: (graph: Graph, info: ModelInfo, path: String), keys: [ScheduledKey]) throws {
         let (graph, info) = (model.graph, model.info)
@@ -29,7 +31,9 @@ struct LiveRunner {
         let layers = Self.layers(graph: graph, info: info, including: options.select.flatMap(Live.parseSelect)?.layer ?? options.layer)
         let (layerIndex, unit) = try Self.initialSelection(options, info: info, layers: layers)
         var state = ViewerState(layerIndex: layerIndex, selectedUnit: unit)
-        if let settings = options.ascentSettings { state.presetIndex = LiveViewer.presetIndex(of: settings.preset) }
+        presets = try PresetCatalog(for: info).presets
+        let ascent = try options.ascentSettings(for: info)
+        if let ascent { state.presetIndex = LiveViewer.presetIndex(of: ascent.preset, in: presets) }
         initialState = state
         var configuration = LivePipeline.Configuration()
         configuration.lossless = lossless
@@ -37,7 +41,7 @@ struct LiveRunner {
         var notes: [String] = []
         configuration.unitImages = Self.unitImages(options, model: model, layers: layers, notes: &notes)
         var controls = PipelineControls(selection: UnitSelection(layerIndex: layerIndex, channel: unit))
-        controls.ascent = try options.ascentSettings(for: info)
+        controls.ascent = ascent
         pipeline = LivePipeline(graph: graph, info: info, layers: layers, sources: choice.sources, controls: controls,
                                 configuration: configuration)
         for note in notes {
@@ -122,7 +126,7 @@ struct LiveRunner {
         } catch {
             fail(error.description)
         }
-        let viewer = LiveViewer(pipeline: pipeline, window: window)
+        let viewer = LiveViewer(pipeline: pipeline, window: window, presets: presets)
         viewer.firstFrameTimeout = options.firstFrameTimeout
         pipeline.start()
         // status: the source message the window showed in that file ("camera disconnected — …"), empty if none.
