@@ -130,7 +130,8 @@ public final class LiveViewer {
         // The status's hints after " — " (showing the last frame, press c) do not apply when nothing was shown.
         let reason = status.message.components(separatedBy: " — ").first ?? ""
         let detail = reason.isEmpty ? "" : ": \(reason)"
-        if status.phase == .ended { return "no frame from \(status.source)\(detail)" }
+        // A source that ended after capturing a frame (a one-frame video) still has that frame in flight.
+        if status.phase == .ended, pipeline.statistics.capturedFrames == 0 { return "no frame from \(status.source)\(detail)" }
         guard elapsedSeconds >= limit else { return nil }
         return "no frame from \(status.source) within \(limit) s\(detail)"
     }

@@ -36,7 +36,8 @@ struct AtlasBuild: ParsableCommand {
     @Option(help: "This process's shard, i/n with 0 ≤ i < n ≤ \(OptionRanges.shards.upperBound).") var shard: String?
     @Option(help: "Shard count for JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs; \(OptionRanges.text(OptionRanges.shards))).")
     var shards: Int?
-    @Option(help: "Gradient ascent preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset: Preset = Preset.named("paper-3")!
+    @Option(help: "Gradient ascent preset (default: the model's, as `live` uses; see `deepvis optimize --list-presets`).")
+    var preset: String?
     @Option(help: "Gradient ascent iterations per unit (\(OptionRanges.text(OptionRanges.iterations))).") var iterations = 200
     @Option(help: "Random seed of the optimization.") var seed: UInt64 = 0
     @Option(help: "Top patches per unit (\(OptionRanges.text(OptionRanges.patches))).") var patches = 9
@@ -59,6 +60,9 @@ struct AtlasBuild: ParsableCommand {
     func run() throws {
         let (graph, info, path) = try modelOptions.load()
         let session = Session(graph: graph)
+        // The model's default preset, as `live` uses, so `live --atlas` finds these units without extra flags.
+        let catalog = try PresetCatalog(for: info)
+        let preset = try preset.map(catalog.named) ?? catalog.defaultPreset
         let builder = try AtlasBuilder(session: session, info: info, layer: layer, preset: preset, iterations: iterations)
         builder.seed = seed
         builder.patches = patches

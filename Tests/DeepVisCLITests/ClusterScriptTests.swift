@@ -45,7 +45,7 @@ import Testing
         let volume = try ExternalTools.temporaryDirectory("k8s-volume")
         try FileManager.default.createSymbolicLink(atPath: volume + "/photos", withDestinationPath: Fixtures.photosDir)
         let args = job.command.dropFirst().map { $0.replacingOccurrences(of: "/data", with: volume) }
-            + ["--units", "0-\(job.completions - 1)", "--iterations", "1", "--patches", "1"]
+            + ["--units", "0-\(job.completions - 1)", "--iterations", "1", "--patches", "1", "--preset", "paper-3"]
         let r = try CLI.run(Array(args), environment: job.env.merging(["JOB_COMPLETION_INDEX": "3"]) { $1 })
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("shard 3/\(job.completions) has 1 of \(job.completions) units"), "\(r.stdout)")

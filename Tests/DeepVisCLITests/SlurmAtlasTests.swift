@@ -11,7 +11,7 @@ import Testing
     static let clusterDir = NSTemporaryDirectory() + "deepvis-slurm-test-\(getpid())"
     static let clusterEnv = ["DEEPVIS_SLURM_DIR": clusterDir, "DEEPVIS_SLURM_PORT": "6927", "SLURM_CONF": clusterDir + "/slurm.conf"]
     /// Enough gradient-ascent steps that one unit takes a few seconds: the cancel lands inside a unit.
-    static let atlasArgs = "--units 0-8 --iterations 30 --patches 2"
+    static let atlasArgs = "--units 0-8 --iterations 30 --patches 2 --preset paper-3"
 
     @Test func arrayJobMergesToTheSingleRunAndACancelledTaskResumes() throws {
         guard getuid() == 0 else {

@@ -17,11 +17,11 @@ import TestSupport
 
     @Test func liveAscentEqualsOptimizeBitForBitAndARevisitComesFromTheStore() throws {
         let dir = try ExternalTools.temporaryDirectory("unit-pane")
-        let optimized = try CLI.run(["optimize", "--layer", "blocks.1", "--unit", "3", "--iterations", "8", "--threads", "1",
+        let optimized = try CLI.run(["optimize", "--layer", "blocks.1", "--unit", "3", "--preset", "paper-3", "--iterations", "8", "--threads", "1",
                                      "--no-cache", "--out", dir + "/optimize"])
         #expect(optimized.status == 0, "\(optimized.stderr)")
         let live = ["live", "--headless", "--frames", "30", "--video", Self.video, "--select", "blocks.1:3",
-                    "--ascent-iterations", "8", "--threads", "1", "--cache", dir + "/store"]
+                    "--ascent", "paper-3", "--ascent-iterations", "8", "--threads", "1", "--cache", dir + "/store"]
         let first = try CLI.run(live + ["--out", dir + "/live1", "--stats-json", dir + "/s1.json"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(sources(try stats(dir + "/s1.json"))["computed"] == 1)
@@ -40,11 +40,11 @@ import TestSupport
 
     @Test func atlasServesItsUnitsAndAUnitOutsideItComputes() throws {
         let dir = try ExternalTools.temporaryDirectory("unit-pane-atlas")
-        let atlas = try CLI.run(["atlas", "--layer", "blocks.1", "--units", "0-1", "--video", Self.video, "--every", "50",
+        let atlas = try CLI.run(["atlas", "--layer", "blocks.1", "--units", "0-1", "--preset", "paper-3", "--video", Self.video, "--every", "50",
                                  "--max-frames", "2", "--iterations", "2", "--patches", "2", "--no-cache", "--out", dir + "/atlas"])
         #expect(atlas.status == 0, "\(atlas.stderr)")
         let live = try CLI.run(["live", "--headless", "--frames", "14", "--video", Self.video, "--select", "blocks.1:1",
-                                "--atlas", dir + "/atlas", "--ascent-iterations", "2", "--no-cache", "--keys", "6:right*3",
+                                "--atlas", dir + "/atlas", "--ascent", "paper-3", "--ascent-iterations", "2", "--no-cache", "--keys", "6:right*3",
                                 "--out", dir + "/live", "--stats-json", dir + "/s.json"])
         #expect(live.status == 0, "\(live.stderr)")
         let counts = sources(try stats(dir + "/s.json"))

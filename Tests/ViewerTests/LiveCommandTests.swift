@@ -126,7 +126,9 @@ extension SDLTests {
             let stats = json.compactMapValues { $0 as? Double }
             #expect(json["unit_image_source"] is [String: Int])
             #expect(stats["forward_fps"]! > 1 && stats["probe_fps"]! > 0.2)
-            #expect(stats["rss_mb"]! - stats["rss_warm_mb"]! < 25, "RSS grew from \(stats["rss_warm_mb"]!) to \(stats["rss_mb"]!) MB")
+            // Bounded caches still fill after warm-up: the shown layer's top-9 crops (≤ 9 · C · 48² · 3 bytes) and the
+            // ascent's history images; a leak would keep growing past them (the 2-minute run in BENCHMARKS.md).
+            #expect(stats["rss_mb"]! - stats["rss_warm_mb"]! < 40, "RSS grew from \(stats["rss_warm_mb"]!) to \(stats["rss_mb"]!) MB")
             #expect(stats["rss_mb"]! < 500)
         }
     }
