@@ -137,6 +137,12 @@ public final class LivePipeline: Sendable {
         return finished.wait(timeout: .now() + timeout) == .success
     }
 
+    /// Stops every thread and waits until all have finished, however long a slow step takes: a process must not
+    /// exit while a worker is inside a library (OpenBLAS, FFmpeg) whose exit handlers free what it is using.
+    public func stopAndJoin() {
+        while !stop() { FileHandle.standardError.write(Data("deepvis: waiting for the pipeline's threads to finish\n".utf8)) }
+    }
+
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
     // MARK: controls

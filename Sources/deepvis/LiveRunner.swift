@@ -149,7 +149,7 @@ struct LiveRunner {
                 + "\(pipeline.layers[window.state.layerIndex].name)\t\(window.state.selectedUnit)\t"
                 + (window.lastFrame?.status ?? "").replacingOccurrences(of: "\t", with: " ") + "\n"
         }
-        pipeline.stop()
+        pipeline.stopAndJoin()
         if let failure = viewer.startFailure { fail(failure) }
         if let saveError { fail(saveError) }
         if let out = mode.out, mode.headless {

@@ -77,7 +77,7 @@ struct Serve: ParsableCommand {
         }
         pipeline.start()
         let failure = serveBlocking(server)
-        pipeline.stop()
+        pipeline.stopAndJoin()
         report(server, pipeline)
         if let failure { fail("cannot serve on \(host):\(port): \(failure)") }
     }
