@@ -33,7 +33,7 @@ enum MalformedCorpus {
     /// Per case: a hang is a failure, not a slow test.
     static let timeLimit = 45.0
     /// Address-space cap per case (ulimit -v): a runaway allocation must fail cleanly inside it.
-    static let memoryLimitMB = 1024
+    static let memoryLimitMB = 4096
 
     /// The parsed table; empty if it is missing (the completeness test then fails with the command).
     static let cases: [MalformedCase] = {
