@@ -67,7 +67,7 @@ import Testing
 
         let merged = try CLI.run(["atlas", "merge", "--out", sharded])
         #expect(merged.status == 0 && merged.stdout.contains("merged 9 units"), "\(merged.stderr)")
-        let a = try files(one), b = try files(sharded).filter { !$0.key.hasPrefix("top/") }
+        let a = try Fixtures.fileContents(under: one), b = try Fixtures.fileContents(under: sharded).filter { !$0.key.hasPrefix("top/") }
         #expect(a.keys.sorted() == b.keys.sorted(), "same files")
         #expect(a.keys.filter { a[$0] != b[$0] }.sorted() == [], "files that differ byte for byte")
         #expect(a["index.html"] != nil && a.count > 9 * 6)
@@ -169,13 +169,4 @@ import Testing
         return "\(a[.modificationDate]!) \(a[.systemFileNumber]!)"
     }
 
-    private func files(_ dir: String) throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        for case let path as String in FileManager.default.enumerator(atPath: dir)! {
-            var isDir: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: "\(dir)/\(path)", isDirectory: &isDir)
-            if !isDir.boolValue { out[path] = FileManager.default.contents(atPath: "\(dir)/\(path)") }
-        }
-        return out
-    }
 }

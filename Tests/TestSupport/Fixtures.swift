@@ -54,6 +54,18 @@ public enum Fixtures {
         let data = try Data(contentsOf: URL(fileURLWithPath: index))
         return try JSONDecoder().decode(ReferenceIndex.self, from: data)
     }
+
+    /// Every regular file below `dir` by relative path, with its bytes (to compare two output trees byte for byte).
+    public static func fileContents(under dir: String) throws -> [String: Data] {
+        guard let walk = FileManager.default.enumerator(atPath: dir) else { throw Missing(description: "\(dir) cannot be listed") }
+        var out: [String: Data] = [:]
+        for case let path as String in walk {
+            var isDir: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: "\(dir)/\(path)", isDirectory: &isDir)
+            if !isDir.boolValue { out[path] = FileManager.default.contents(atPath: "\(dir)/\(path)") }
+        }
+        return out
+    }
 }
 
 /// The layout of `.cache/reference/index.json`.

@@ -99,16 +99,6 @@ struct AtlasTests {
         return out
     }
 
-    private func files(_ dir: String) throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        for case let path as String in FileManager.default.enumerator(atPath: dir)! {
-            var isDir: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: "\(dir)/\(path)", isDirectory: &isDir)
-            if !isDir.boolValue { out[path] = FileManager.default.contents(atPath: "\(dir)/\(path)") }
-        }
-        return out
-    }
-
     private func modified(_ path: String) throws -> Date {
         try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as! Date
     }
@@ -118,7 +108,7 @@ struct AtlasTests {
         _ = try atlas(one, shards: [0], of: 1)
         let summaries = try atlas(three, shards: [0, 1, 2], of: 3)
         #expect(summaries.map(\.computed) == [[0, 3], [1], [2]])
-        let a = try files(one), b = try files(three)
+        let a = try Fixtures.fileContents(under: one), b = try Fixtures.fileContents(under: three)
         #expect(a.keys.sorted() == b.keys.sorted())
         #expect(a.keys.contains("unit-0002/deconvnet-3.png") && a.keys.contains("index.html") && a.count == 4 * 9 + 3)
         for (name, bytes) in a { #expect(b[name] == bytes, "\(name) differs between the single run and the merged shards") }
@@ -130,7 +120,7 @@ struct AtlasTests {
     @Test func interruptedRunResumesWithoutRedoingFinishedUnits() throws {
         let dir = try ExternalTools.temporaryDirectory("atlas-resume")
         _ = try atlas(dir, shards: [0], of: 1)
-        let reference = try files(dir)
+        let reference = try Fixtures.fileContents(under: dir)
         // An interruption: unit 2 never started, unit 1 died before its record was written.
         try FileManager.default.removeItem(atPath: "\(dir)/unit-0002")
         try FileManager.default.removeItem(atPath: "\(dir)/unit-0001/unit.json")
@@ -140,7 +130,7 @@ struct AtlasTests {
         let summary = try atlas(dir, shards: [0], of: 1)[0]
         #expect(summary.computed == [1, 2] && summary.skipped == [0, 3])
         #expect(try [0, 3].map { try modified("\(dir)/unit-000\($0)/unit.json") } == before)
-        #expect(try files(dir) == reference, "the resumed atlas equals the uninterrupted one")
+        #expect(try Fixtures.fileContents(under: dir) == reference, "the resumed atlas equals the uninterrupted one")
         #expect(try atlas(dir, shards: [0], of: 1)[0].computed.isEmpty, "a finished atlas is not recomputed")
     }
 

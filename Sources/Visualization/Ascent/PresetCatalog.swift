@@ -14,7 +14,7 @@ public struct PresetCatalog: Sendable {
     }
 
     /// The built-in presets only (a model without a manifest).
-    public static let builtIn = PresetCatalog(presets: Preset.all, defaultPreset: Preset.named("paper-3")!)
+    public static let builtIn = PresetCatalog(presets: Preset.all, defaultPreset: Preset.named(Preset.defaultName)!)
 
     public init(presets: [Preset], defaultPreset: Preset) { self.presets = presets; self.defaultPreset = defaultPreset }
 
@@ -33,7 +33,7 @@ public struct PresetCatalog: Sendable {
             }
             list.append(p)
         }
-        let name = section.default_preset ?? "paper-3"
+        let name = section.default_preset ?? Preset.defaultName
         guard let d = list.first(where: { $0.name == name }) else {
             throw PresetError.badManifest("\(path): default_preset '\(name)' is not one of \(list.map(\.name).joined(separator: ", "))")
         }
