@@ -104,8 +104,6 @@ public struct AscentSnapshot: Sendable {
 final class AscentLoop: @unchecked Sendable {
     private let pipeline: LivePipeline
     private let wake = WakeUp()
-    /// Owned by the ascent thread; one session serves every run.
-    private var session: Session?
     private var lastRun: (selection: UnitSelection, settings: AscentSettings)?
 
     init(pipeline: LivePipeline) {
@@ -141,42 +139,43 @@ final class AscentLoop: @unchecked Sendable {
         let start = uptimeNanoseconds()
         func elapsed() -> Double { Double(uptimeNanoseconds() - start) / 1e9 }
         pipeline.publish(snapshot)
-        do {
-            let session = session ?? Session(graph: pipeline.graph)
-            self.session = session
-            let evaluator = try ObjectiveEvaluator(objective, session: session, space: PixelSpace(pipeline.info),
-                                                   info: pipeline.info)
-            let ascent = GradientAscent(evaluator: evaluator, preset: settings.preset, iterations: settings.iterations,
-                                        seed: settings.seed, historyEvery: settings.historyEvery)
-            ascent.shouldStop = { [self] in cancelled(selection, settings) }
-            ascent.onHistory = { entry in
-                snapshot.history.append(entry)
-                snapshot.image = entry.image
-            }
-            ascent.onProgress = { [self] progress in
-                snapshot.step = progress.step + 1
-                snapshot.objective = progress.objective
-                snapshot.curve.append(progress.objective)
-                snapshot.elapsedSeconds = elapsed()
-                snapshot.stepsPerSecond = Double(snapshot.step) / max(snapshot.elapsedSeconds, 1e-9)
-                pipeline.publish(snapshot)
-                pipeline.yieldToForward()
-            }
-            let result = try ascent.run()
-            snapshot.image = result.best
-            snapshot.seen = result.bestAsSeen
-            switch result.stop {
-            case .finished:
-                snapshot.phase = .finished
-                save(key, settings, result, curve: snapshot.curve)
-            case .cancelled: snapshot.phase = .cancelled
-            case let .diverged(_, message):
+        // A prefetch run holding the session sees this run's `.running` snapshot and lets go at its next step.
+        pipeline.optimizerSession.withSession { session in
+            do {
+                let evaluator = try ObjectiveEvaluator(objective, session: session, space: PixelSpace(pipeline.info),
+                                                       info: pipeline.info)
+                let ascent = GradientAscent(evaluator: evaluator, preset: settings.preset, iterations: settings.iterations,
+                                            seed: settings.seed, historyEvery: settings.historyEvery)
+                ascent.shouldStop = { [self] in cancelled(selection, settings) }
+                ascent.onHistory = { entry in
+                    snapshot.history.append(entry)
+                    snapshot.image = entry.image
+                }
+                ascent.onProgress = { [self] progress in
+                    snapshot.step = progress.step + 1
+                    snapshot.objective = progress.objective
+                    snapshot.curve.append(progress.objective)
+                    snapshot.elapsedSeconds = elapsed()
+                    snapshot.stepsPerSecond = Double(snapshot.step) / max(snapshot.elapsedSeconds, 1e-9)
+                    pipeline.publish(snapshot)
+                    pipeline.yieldToForward()
+                }
+                let result = try ascent.run()
+                snapshot.image = result.best
+                snapshot.seen = result.bestAsSeen
+                switch result.stop {
+                case .finished:
+                    snapshot.phase = .finished
+                    save(key, settings, result, curve: snapshot.curve)
+                case .cancelled: snapshot.phase = .cancelled
+                case let .diverged(_, message):
+                    snapshot.phase = .failed
+                    snapshot.error = message
+                }
+            } catch {
                 snapshot.phase = .failed
-                snapshot.error = message
+                snapshot.error = "gradient ascent of \(objective.name): \(error)"
             }
-        } catch {
-            snapshot.phase = .failed
-            snapshot.error = "gradient ascent of \(objective.name): \(error)"
         }
         snapshot.elapsedSeconds = elapsed()
         pipeline.publish(snapshot)

@@ -60,6 +60,8 @@ public final class LivePipeline: Sendable {
     private let ascents = LatestValue<AscentSnapshot>()
     private let topPatchLists = LatestValue<TopPatchSnapshot>()
     let readiness = LatestValue<UnitsReady>()
+    /// The session the ascent and prefetch threads take turns on (a full-model session is ~120 MB of buffers).
+    let optimizerSession: SharedSession
     /// Steps per second and wall-clock seconds of the last finished ascent.
     private let lastFinishedAscent = Mutex((stepsPerSecond: 0.0, seconds: 0.0))
     /// Seconds the last unit image served from the store or an atlas took to load.
@@ -99,6 +101,7 @@ public final class LivePipeline: Sendable {
         self.sources = sources
         self.configuration = configuration
         controlState = Mutex(controls)
+        optimizerSession = SharedSession(graph: graph)
         frames = FrameMailbox(arrived: forwardWake)
         status = LatestValue(SourceStatus(phase: .opening, source: sources[controls.sourceIndex].name, message: ""))
     }
@@ -308,5 +311,24 @@ public final class LivePipeline: Sendable {
             ascentStepsPerSecond: running?.stepsPerSecond ?? ascent.stepsPerSecond, ascentSecondsToFinish: ascent.seconds,
             unitImageSources: imageSources.withLock { $0 }, topPatchesFilled: topPatchLists.value?.filledChannels ?? 0,
             prefetchedUnits: prefetched.load(ordering: .relaxed), unitImageLoadSeconds: lastLoad.withLock { $0 })
+    }
+}
+
+/// One `Session`, created on first use, that threads hold in turn for a whole run (the ascent and prefetch threads
+/// never optimize at the same time, so a second full set of activation buffers would only cost memory).
+final class SharedSession: @unchecked Sendable {
+    private let graph: Graph
+    private let lock = NSLock()
+    private var session: Session?
+
+    init(graph: Graph) { self.graph = graph }
+
+    /// Runs `body` with the session, waiting for the thread that holds it.
+    func withSession<T>(_ body: (Session) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let session = session ?? Session(graph: graph)
+        self.session = session
+        return try body(session)
     }
 }

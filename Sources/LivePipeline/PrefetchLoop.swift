@@ -15,7 +15,6 @@ struct UnitsReady: Sendable {
 final class PrefetchLoop: @unchecked Sendable {
     private let pipeline: LivePipeline
     private let wake = WakeUp()
-    private var session: Session?
     /// Units that failed (never retried this session), by store key name.
     private var failed: Set<String> = []
 
@@ -66,31 +65,31 @@ final class PrefetchLoop: @unchecked Sendable {
 
     private func optimize(_ selection: UnitSelection, _ settings: AscentSettings, store: UnitImageStore, started: PipelineControls) {
         let (objective, key) = pipeline.unitImageKey(selection, settings)
-        do {
-            let session = session ?? Session(graph: pipeline.graph)
-            self.session = session
-            let evaluator = try ObjectiveEvaluator(objective, session: session, space: PixelSpace(pipeline.info), info: pipeline.info)
-            let ascent = GradientAscent(evaluator: evaluator, preset: settings.preset, iterations: settings.iterations,
-                                        seed: settings.seed, historyEvery: settings.historyEvery)
-            var curve: [Float] = []
-            ascent.shouldStop = { [self] in
-                pipeline.isStopping || pipeline.controls != started || pipeline.latestAscent?.phase == .running
+        pipeline.optimizerSession.withSession { session in
+            do {
+                let evaluator = try ObjectiveEvaluator(objective, session: session, space: PixelSpace(pipeline.info), info: pipeline.info)
+                let ascent = GradientAscent(evaluator: evaluator, preset: settings.preset, iterations: settings.iterations,
+                                            seed: settings.seed, historyEvery: settings.historyEvery)
+                var curve: [Float] = []
+                ascent.shouldStop = { [self] in
+                    pipeline.isStopping || pipeline.controls != started || pipeline.latestAscent?.phase == .running
+                }
+                ascent.onProgress = { [self] in
+                    curve.append($0.objective)
+                    pipeline.yieldToForward()
+                }
+                let result = try ascent.run()
+                guard case .finished = result.stop else {
+                    if case .diverged = result.stop { failed.insert(key.name) }
+                    return
+                }
+                try store.save(key, preset: settings.preset, best: result.best, seen: result.bestAsSeen, history: result.history,
+                               curve: curve, bestObjective: result.bestObjective, bestStep: result.bestStep)
+                pipeline.prefetched.add(1, ordering: .relaxed)
+            } catch {
+                failed.insert(key.name)
+                pipeline.note("prefetch of \(objective.name): \(error)")
             }
-            ascent.onProgress = { [self] in
-                curve.append($0.objective)
-                pipeline.yieldToForward()
-            }
-            let result = try ascent.run()
-            guard case .finished = result.stop else {
-                if case .diverged = result.stop { failed.insert(key.name) }
-                return
-            }
-            try store.save(key, preset: settings.preset, best: result.best, seen: result.bestAsSeen, history: result.history,
-                           curve: curve, bestObjective: result.bestObjective, bestStep: result.bestStep)
-            pipeline.prefetched.add(1, ordering: .relaxed)
-        } catch {
-            failed.insert(key.name)
-            pipeline.note("prefetch of \(objective.name): \(error)")
         }
     }
 }
