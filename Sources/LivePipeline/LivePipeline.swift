@@ -45,6 +45,10 @@ public final class LivePipeline: Sendable {
         public init() {}
     }
 
+    /// Threads that run network passes at once (forward, probe, top-patch, and ascent or prefetch), each with up to
+    /// `computeThreads` helpers: what the address-space check counts.
+    public static let computingThreads = 4
+
     public let graph: Graph
     public let info: ModelInfo
     /// The layers the user can switch between.
@@ -140,10 +144,21 @@ public final class LivePipeline: Sendable {
         return finished.wait(timeout: .now() + timeout) == .success
     }
 
-    /// Stops every thread and waits until all have finished, however long a slow step takes: a process must not
-    /// exit while a worker is inside a library (OpenBLAS, FFmpeg) whose exit handlers free what it is using.
-    public func stopAndJoin() {
-        while !stop() { FileHandle.standardError.write(Data("deepvis: waiting for the pipeline's threads to finish\n".utf8)) }
+    /// Stops every thread and waits for all to finish, since a process must not exit while a worker is inside a
+    /// library (OpenBLAS, FFmpeg) whose exit handlers free what it is using. A thread still busy after `patience`
+    /// seconds is stuck, not slow (no step takes that long): the process then leaves at once with `_exit`, skipping
+    /// those handlers, and says so, rather than hang.
+    public func stopAndJoin(patience: Double = 60) {
+        var waited = 0.0
+        while !stop(timeout: 10) {
+            waited += 10
+            guard waited < patience else {
+                FileHandle.standardError.write(Data(("deepvis: a pipeline thread did not stop within \(Int(waited)) s; "
+                    + "exiting without cleanup\n").utf8))
+                _exit(1)
+            }
+            FileHandle.standardError.write(Data("deepvis: waiting for the pipeline's threads to finish\n".utf8))
+        }
     }
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }

@@ -16,6 +16,20 @@ public enum MemoryLimit {
         return max(limit, 1 << 20)
     }
 
+    /// Why the address-space limit (`ulimit -v`) is too low for `threads` threads that may call OpenBLAS at once, or
+    /// nil. Each such call takes its own 128 MiB buffer (Debian's build), and when the buffer cannot be mapped OpenBLAS
+    /// retries forever instead of failing, so a run under too low a limit would hang, not error. The estimate
+    /// (512 MiB for the process and its libraries, 192 MiB per thread: the buffer and a malloc arena) is deliberately
+    /// simple: a tiny-model `live` run (4 threads, 1.25 GiB by it) hangs at 1.2 GiB and runs at 1.4 GiB.
+    public static func addressSpaceProblem(threads: Int) -> String? {
+        var r = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &r) == 0, r.rlim_cur != rlim_t.max else { return nil }
+        let limit = Int(clamping: r.rlim_cur), needed = (512 << 20) + max(1, threads) * (192 << 20)
+        guard limit < needed else { return nil }
+        return "the address-space limit (ulimit -v) is \(describe(limit)); this run needs about \(describe(needed)) "
+            + "(OpenBLAS maps 128 MiB per computing thread and waits forever when it cannot); raise the limit"
+    }
+
     /// The number of elements of `shape`; nil when a dimension is negative or the product overflows.
     public static func elementCount(_ shape: [Int]) -> Int? {
         var n = 1

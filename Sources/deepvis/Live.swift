@@ -21,11 +21,7 @@ struct Live: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var storeOptions: StoreOptions
-    @Option(help: "Camera device, e.g. /dev/video0 (default: the first camera found).") var camera: String?
-    @Option(help: "A video file (any format FFmpeg reads).") var video: String?
-    @Flag(help: "Play --video in a loop.") var loop = false
-    @Option(help: "A folder of JPEG or PNG images.") var images: String?
-    @Option(help: "Seconds per image with --images (\(OptionRanges.text(OptionRanges.interval))).") var interval: Double = 3
+    @OptionGroup var sources: SourceOptions
     @Option(help: "Layer to show (default: the model manifest's default layer).") var layer: String?
     @Option(help: "Initial selection LAYER:UNIT, e.g. blocks.5:12.") var select: String?
     @Option(help: "Key presses at frame numbers: FRAME:KEY,… e.g. 0:o,10:right*3,12:b.") var keys: String?
@@ -61,7 +57,6 @@ struct Live: ParsableCommand {
             throw ValidationError("--select '\(select)': expected LAYER:UNIT, e.g. blocks.5:12")
         }
         if realtime && !headless { throw ValidationError("--realtime only applies to --headless runs") }
-        try OptionRanges.check(interval, OptionRanges.interval, "--interval")
         try OptionRanges.check(firstFrameTimeout, OptionRanges.firstFrameTimeout, "--first-frame-timeout")
         try OptionRanges.check(ascentIterations, OptionRanges.ascentIterations, "--ascent-iterations")
         if let keys { _ = try KeySequence.parse(keys) }
@@ -88,6 +83,7 @@ struct Live: ParsableCommand {
         }
         let scheduled = try KeySequence.parse(keys ?? "")
         if demo { return try runDemo(mode, scheduled) }
+        checkAddressSpace(threads: LivePipeline.computingThreads * (modelOptions.threadCount ?? 1))
         let model: (graph: Graph, info: ModelInfo, path: String)
         do {
             model = try modelOptions.load()

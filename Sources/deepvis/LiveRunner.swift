@@ -27,7 +27,7 @@ struct LiveRunner {
         self.graph = graph
         self.info = info
         let lossless = mode.headless && !options.realtime
-        let choice = try LiveSourceChoice.resolve(options, pacing: lossless ? .asFastAsPossible : .realTime)
+        let choice = try LiveSourceChoice.resolve(options.sources, pacing: lossless ? .asFastAsPossible : .realTime)
         let layers = Self.layers(graph: graph, info: info, including: options.select.flatMap(Live.parseSelect)?.layer ?? options.layer)
         let (layerIndex, unit) = try Self.initialSelection(options, info: info, layers: layers)
         var state = ViewerState(layerIndex: layerIndex, selectedUnit: unit)
@@ -129,8 +129,9 @@ struct LiveRunner {
         let viewer = LiveViewer(pipeline: pipeline, window: window, presets: presets)
         viewer.firstFrameTimeout = options.firstFrameTimeout
         pipeline.start()
-        // status: the source message the window showed in that file ("camera disconnected — …"), empty if none.
-        var log = "file\tsource_frame\tsnapshot\tlayer\tunit\tstatus\n"
+        // status: the source message the window showed in that file ("camera disconnected — …"), empty if none;
+        // ascent_step: the gradient-ascent step shown (-1: none); ascent_rect: where its image is drawn, "x,y,w,h".
+        var log = "file\tsource_frame\tsnapshot\tlayer\tunit\tstatus\tascent_step\tascent_rect\n"
         var saveError: String?
         // RSS once warmed up (a quarter into the run), so --stats-json shows growth over the rest of it.
         var warmRSS: Double?
@@ -147,7 +148,12 @@ struct LiveRunner {
             let s = viewer.shownSnapshot
             log += "\(name)\t\(s?.sourceFrameIndex ?? -1)\t\(s?.sequence ?? -1)\t"
                 + "\(pipeline.layers[window.state.layerIndex].name)\t\(window.state.selectedUnit)\t"
-                + (window.lastFrame?.status ?? "").replacingOccurrences(of: "\t", with: " ") + "\n"
+                + (window.lastFrame?.status ?? "").replacingOccurrences(of: "\t", with: " ")
+            let shown = window.lastFrame?.unit.flatMap {
+                $0.layerIndex == window.state.layerIndex && $0.channel == window.state.selectedUnit ? $0.optimization : nil
+            }
+            let r = window.layout(for: window.lastFrame).optimization
+            log += "\t\(shown?.step ?? -1)\t\(r.x),\(r.y),\(r.width),\(r.height)\n"
         }
         pipeline.stopAndJoin()
         if let failure = viewer.startFailure { fail(failure) }

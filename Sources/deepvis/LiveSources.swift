@@ -1,6 +1,20 @@
+import ArgumentParser
 import Capture
 import Foundation
 import LivePipeline
+
+/// The frame-source options `deepvis live` and `deepvis serve` share, validated in one place.
+struct SourceOptions: ParsableArguments {
+    @Option(help: "Camera device, e.g. /dev/video0 (default: the first camera found).") var camera: String?
+    @Option(help: "A video file (any format FFmpeg reads).") var video: String?
+    @Flag(help: "Play --video in a loop.") var loop = false
+    @Option(help: "A folder of JPEG or PNG images.") var images: String?
+    @Option(help: "Seconds per image with --images (\(OptionRanges.text(OptionRanges.interval))).") var interval: Double = 3
+
+    func validate() throws {
+        try OptionRanges.check(interval, OptionRanges.interval, "--interval")
+    }
+}
 
 /// Which frame sources `deepvis live` plays, in the order `c` cycles through them.
 struct LiveSourceChoice {
@@ -8,12 +22,12 @@ struct LiveSourceChoice {
 
     /// The sources named on the command line; with none, the first camera (then the sample video), or the
     /// sample video alone with a note when there is no camera.
-    static func resolve(_ options: Live, pacing: VideoFile.Pacing) throws -> LiveSourceChoice {
+    static func resolve(_ options: SourceOptions, pacing: VideoFile.Pacing) throws -> LiveSourceChoice {
         try resolve(camera: options.camera, video: options.video, loop: options.loop, images: options.images,
                     interval: options.interval, pacing: pacing)
     }
 
-    /// The same from the individual options (`deepvis serve` shares them).
+    /// The same from the individual options.
     static func resolve(camera: String?, video: String?, loop: Bool, images: String?, interval: Double,
                         pacing: VideoFile.Pacing) throws -> LiveSourceChoice {
         var sources: [LiveSource] = []

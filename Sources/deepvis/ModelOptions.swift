@@ -44,6 +44,7 @@ struct ModelOptions: ParsableArguments {
     /// Loads the graph and its manifest, and applies the thread count. With `imageInput` (every command
     /// that feeds it pictures), the model must take one RGB image, planned at the manifest's size.
     func load(imageInput: Bool = true) throws -> (graph: Graph, info: ModelInfo, path: String) {
+        checkAddressSpace(threads: threads)
         Parallel.threads = threads
         let path = try modelPath()
         var graph = try ONNXModel.load(path: path, memoryLimit: memoryLimit).graph
@@ -51,6 +52,11 @@ struct ModelOptions: ParsableArguments {
         if imageInput { try info.fitImageInput(&graph) }
         return (graph, info, path)
     }
+}
+
+/// Exits with the reason when the address-space limit is too low for `threads` computing threads (a hang otherwise).
+func checkAddressSpace(threads: Int) {
+    if let problem = MemoryLimit.addressSpaceProblem(threads: threads) { fail(problem) }
 }
 
 /// Prints a user-facing error without a stack trace and exits non-zero.

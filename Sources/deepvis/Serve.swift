@@ -19,11 +19,7 @@ struct Serve: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "Camera device, e.g. /dev/video0.") var camera: String?
-    @Option(help: "A video file (any format FFmpeg reads).") var video: String?
-    @Flag(help: "Play --video in a loop.") var loop = false
-    @Option(help: "A folder of JPEG or PNG images.") var images: String?
-    @Option(help: "Seconds per image with --images.") var interval: Double = 3
+    @OptionGroup var sources: SourceOptions
     @Option(help: "Layer each browser starts on (default: the model manifest's default layer).") var layer: String?
     @Option(help: "Address to listen on (anything but loopback requires the printed token).") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port).") var port = 8080
@@ -39,18 +35,17 @@ struct Serve: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard (1...1024).contains(maxClients) else { throw ValidationError("--max-clients must be between 1 and 1024") }
         guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
-        if ascentIterations < 2 { throw ValidationError("--ascent-iterations must be at least 2") }
-        if interval <= 0 { throw ValidationError("--interval must be positive") }
-        if let seconds, seconds <= 0 { throw ValidationError("--seconds must be positive") }
+        try OptionRanges.check(ascentIterations, OptionRanges.ascentIterations, "--ascent-iterations")
+        if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be a positive number") }
     }
 
     func run() throws {
+        checkAddressSpace(threads: LivePipeline.computingThreads * (modelOptions.threadCount ?? 1))
         let model: (graph: Graph, info: ModelInfo, path: String)
         do { model = try modelOptions.load() } catch { fail("cannot load the model: \(error)") }
         let sources: [LiveSource]
         do {
-            sources = try LiveSourceChoice.resolve(camera: camera, video: video, loop: loop, images: images,
-                                                   interval: interval, pacing: .realTime).sources
+            sources = try LiveSourceChoice.resolve(self.sources, pacing: .realTime).sources
         } catch let error as LiveError {
             fail(error.description)
         }

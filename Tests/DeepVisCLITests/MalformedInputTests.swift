@@ -89,6 +89,22 @@ enum MalformedCorpus {
         }
     }
 
+    /// Under `ulimit -v` too low for OpenBLAS's per-thread buffers, OpenBLAS would retry forever: the run must refuse
+    /// up front with the limit and the estimate, while a one-image command that fits still works.
+    @Test func tooLowAnAddressSpaceLimitIsAnErrorNotAHang() throws {
+        let out = try ExternalTools.temporaryDirectory("malformed")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let live = MalformedCase(name: "live-low-ulimit", expectsError: true, message: nil,
+                                 arguments: ["{live}", "--video", "{in}/good.gif"])
+        let r = try CLI.run(live.resolvedArguments(inputs: MalformedCorpus.inputs, out: out), environment: ["SDL_VIDEODRIVER": "offscreen"],
+                            timeout: MalformedCorpus.timeLimit, memoryLimitMB: 1024)
+        #expect(!r.timedOut && !r.signaled && r.status == 1, "exit \(r.status)\n\(r.stderr)")
+        #expect(r.stderr.contains("deepvis: the address-space limit (ulimit -v) is 1.0 GiB"), "\(r.stderr)")
+        let classify = try CLI.run(["classify", "--model", MalformedCorpus.inputs + "/tiny.onnx", MalformedCorpus.inputs + "/good.png"],
+                                   timeout: MalformedCorpus.timeLimit, memoryLimitMB: 1024)
+        #expect(classify.status == 0, "\(classify.stderr)")
+    }
+
     @Test(arguments: MalformedCorpus.cases)
     func malformedInputGivesOneClearErrorOrWorks(_ c: MalformedCase) throws {
         let out = try ExternalTools.temporaryDirectory("malformed")

@@ -38,6 +38,34 @@ import TestSupport
         #expect(sources(try stats(dir + "/s2.json")) == ["store": 1, "atlas": 0, "computed": 0])
     }
 
+    /// The pane's optimized image grows while the ascent runs: frames that show later steps show other pictures
+    /// (frames.tsv says which step each frame shows and where the image is drawn).
+    @Test func theAscentImageChangesFromFrameToFrameWhileItRuns() throws {
+        let dir = try ExternalTools.temporaryDirectory("unit-pane-grow")
+        let r = try CLI.run(["live", "--headless", "--frames", "40", "--video", Self.video, "--select", "blocks.1:3", "--ascent", "paper-3",
+                             "--ascent-iterations", "80", "--no-cache", "--out", dir + "/out"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try String(contentsOfFile: dir + "/out/frames.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        var shown: [Int: [UInt8]] = [:]  // step → the pixels of the pane's optimized image in the first frame showing it
+        for row in rows where row.count == 8 {
+            guard let step = Int(row[6]), step > 0, shown[step] == nil else { continue }
+            let rect = row[7].split(separator: ",").compactMap { Int($0) }
+            try #require(rect.count == 4 && rect[2] > 0 && rect[3] > 0, "ascent_rect '\(row[7])'")
+            let frame = try ImageCodec.read(path: dir + "/out/" + row[0])
+            var pixels: [UInt8] = []
+            for y in rect[1]..<(rect[1] + rect[3]) {
+                let start: Int = (y * frame.width + rect[0]) * 3
+                pixels += frame.pixels[start..<(start + rect[2] * 3)]
+            }
+            shown[step] = pixels
+        }
+        let steps = shown.keys.sorted()
+        #expect(steps.count >= 3, "steps shown: \(steps)")
+        // History images come every 2 steps of 80; three steps shown should give at least two pictures, more steps more.
+        #expect(Set(shown.values).count >= min(3, steps.count - 1), "\(Set(shown.values).count) pictures over steps \(steps)")
+    }
+
     @Test func atlasServesItsUnitsAndAUnitOutsideItComputes() throws {
         let dir = try ExternalTools.temporaryDirectory("unit-pane-atlas")
         let atlas = try CLI.run(["atlas", "--layer", "blocks.1", "--units", "0-1", "--preset", "paper-3", "--video", Self.video, "--every", "50",
