@@ -181,33 +181,8 @@ final class AscentLoop: @unchecked Sendable {
         pipeline.publish(snapshot)
     }
 
-    /// The finished image for `key` from the store, else from the atlas; nil if neither has it.
     private func lookUp(_ key: UnitImageKey, _ template: AscentSnapshot) -> AscentSnapshot? {
-        guard let lookup = pipeline.configuration.unitImages else { return nil }
-        let start = uptimeNanoseconds()
-        var found = template
-        found.phase = .finished
-        if let run = lookup.store?.load(key) {
-            found.source = .store
-            found.image = run.image
-            found.seen = run.seen
-            found.history = run.history
-            found.curve = run.record.curve ?? []
-            found.step = key.iterations
-            found.objective = found.curve.last ?? run.record.bestObjective
-            found.elapsedSeconds = Double(uptimeNanoseconds() - start) / 1e9
-            return found
-        }
-        if let atlas = lookup.atlas, atlas.layer == key.layer, template.selection.objective == .centreUnit,
-           atlas.settings.preset.name == key.preset, atlas.settings.seed == key.seed, let unit = atlas.unit(key.unit) {
-            found.source = .atlas
-            found.image = unit.optimized
-            found.step = atlas.settings.iterations
-            found.objective = unit.record.optimizedActivation
-            found.elapsedSeconds = Double(uptimeNanoseconds() - start) / 1e9
-            return found
-        }
-        return nil
+        pipeline.finishedImage(key, template, withHistory: true)
     }
 
     /// Saves a finished run into the store; a failure is reported in the status line, not fatal.
@@ -224,6 +199,56 @@ final class AscentLoop: @unchecked Sendable {
 }
 
 extension LivePipeline {
+    /// The finished image for `selection` with the current ascent settings if the store or the atlas has it, read at
+    /// once (one PNG decode, no history): the UI calls this on a click so a known unit shows on the first frame drawn
+    /// after it; the ascent thread follows with the whole entry (history, curve). nil otherwise.
+    public func finishedImageNow(_ selection: UnitSelection) -> AscentSnapshot? {
+        guard let settings = controls.ascent, configuration.unitImages != nil else { return nil }
+        let (objective, key) = unitImageKey(selection, settings)
+        let template = AscentSnapshot(selection: selection, settings: settings, objectiveName: objective.name, phase: .finished,
+                                      step: 0, objective: nil, curve: [], image: nil, seen: nil, history: [], error: nil,
+                                      source: .computed, stepsPerSecond: 0, elapsedSeconds: 0)
+        return finishedImage(key, template, withHistory: false)
+    }
+
+    /// The finished image for `key` from the store, else from the atlas; nil if neither has it.
+    func finishedImage(_ key: UnitImageKey, _ template: AscentSnapshot, withHistory: Bool) -> AscentSnapshot? {
+        guard let lookup = configuration.unitImages else { return nil }
+        let start = uptimeNanoseconds()
+        var found = template
+        found.phase = .finished
+        found.step = key.iterations
+        if let store = lookup.store {
+            if withHistory, let run = store.load(key) {
+                found.source = .store
+                found.image = run.image
+                found.seen = run.seen
+                found.history = run.history
+                found.curve = run.record.curve ?? []
+                found.objective = found.curve.last ?? run.record.bestObjective
+                found.elapsedSeconds = Double(uptimeNanoseconds() - start) / 1e9
+                return found
+            }
+            if !withHistory, let best = store.loadBest(key) {
+                found.source = .store
+                found.image = best.image
+                found.objective = best.record.curve?.last ?? best.record.bestObjective
+                found.elapsedSeconds = Double(uptimeNanoseconds() - start) / 1e9
+                return found
+            }
+        }
+        if let atlas = lookup.atlas, atlas.layer == key.layer, template.selection.objective == .centreUnit,
+           atlas.settings.preset.name == key.preset, atlas.settings.seed == key.seed, let unit = atlas.unit(key.unit) {
+            found.source = .atlas
+            found.image = unit.optimized
+            found.step = atlas.settings.iterations
+            found.objective = unit.record.optimizedActivation
+            found.elapsedSeconds = Double(uptimeNanoseconds() - start) / 1e9
+            return found
+        }
+        return nil
+    }
+
     /// The objective and the store key of `selection` optimized with `settings`.
     func unitImageKey(_ selection: UnitSelection, _ settings: AscentSettings) -> (Objective, UnitImageKey) {
         let layer = layers[selection.layerIndex]

@@ -35,9 +35,10 @@ public final class LivePipeline: Sendable {
         public var ascentYieldSeconds = 0.03
         /// Where the ascent thread looks for finished unit images before computing (nil: always compute).
         public var unitImages: UnitImageLookup?
-        /// Frames closer than this compete for one top-patch slot (50: two seconds of a 25 fps video), so a channel's
-        /// 9 patches come from different moments rather than 9 neighbouring frames.
-        public var topPatchFrameGap = 50
+        /// Frames closer than this compete for one top-patch slot (25: a second of a 25 fps video), so a channel's
+        /// 9 patches come from different moments rather than 9 neighbouring frames. Nine slots then need at least
+        /// 200 frames of spread: 50 (two seconds) left no channel full after 20 s of the 20-s sample video.
+        public var topPatchFrameGap = 25
         /// Seconds without a control change after which the prefetch thread optimizes other units into the store.
         public var prefetchIdleSeconds = 5.0
 

@@ -33,6 +33,8 @@ public final class LiveViewer {
     /// Seconds `run` has been running.
     public var elapsedSeconds: Double { runStart.map { Double(uptimeNanoseconds() - $0) / 1e9 } ?? 0 }
     private var runStart: UInt64?
+    /// A stored or atlas image read on the click that selected its unit, shown until the ascent thread's fuller answer.
+    private var instantAscent: AscentSnapshot?
     /// The atlas unit shown last (read from disk once per selection).
     private var atlasUnit: (layer: Int, channel: Int, unit: AtlasUnit?)?
 
@@ -86,6 +88,17 @@ public final class LiveViewer {
             c.frozen = state.frozen
             c.paused = state.paused
         }
+        // A unit the store or the atlas holds shows on the first frame drawn after the click, not when the ascent
+        // thread gets to it (a store entry with its history takes about 0.1 s to read).
+        let controls = pipeline.controls
+        guard ![pipeline.latestAscent, instantAscent].contains(where: { $0.map { matches($0, controls) } ?? false }) else { return }
+        instantAscent = pipeline.finishedImageNow(controls.selection)
+        if instantAscent != nil { lastVersion = -1 }
+    }
+
+    /// Whether `ascent` is for the selected unit with the current settings.
+    private func matches(_ ascent: AscentSnapshot, _ controls: PipelineControls) -> Bool {
+        ascent.selection.sameUnit(as: controls.selection) && ascent.settings == controls.ascent
     }
 
     /// The frame to draw now, or nil if nothing changed (live mode).
@@ -175,7 +188,7 @@ public final class LiveViewer {
         sequence += 1
         let status = pipeline.sourceStatus
         let statistics = pipeline.statistics
-        let selection = pipeline.controls.selection
+        let controls = pipeline.controls, selection = controls.selection
         var unit = UnitDetail(layerIndex: selection.layerIndex, channel: selection.channel)
         if let probe = pipeline.latestProbe, probe.selection.sameUnit(as: selection) {
             if probe.width > 0 {
@@ -186,8 +199,7 @@ public final class LiveViewer {
         }
         addStreamPatches(&unit, selection)
         addAtlasPatches(&unit, selection)
-        if let ascent = pipeline.latestAscent, ascent.selection.sameUnit(as: selection),
-           ascent.settings == pipeline.controls.ascent {
+        if let ascent = [pipeline.latestAscent, instantAscent].compactMap({ $0 }).first(where: { matches($0, controls) }) {
             unit.optimization = Self.progress(ascent)
         }
         var frame = DisplayFrame(

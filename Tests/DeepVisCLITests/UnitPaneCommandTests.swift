@@ -66,6 +66,23 @@ import TestSupport
         #expect(Set(shown.values).count >= min(3, steps.count - 1), "\(Set(shown.values).count) pictures over steps \(steps)")
     }
 
+    /// At live pace, a click on a unit the store holds shows its finished image on the first frame drawn after the
+    /// click (the UI reads the final image itself; waiting for the ascent thread's full read cost a frame or more).
+    @Test func aStoredUnitShowsOnTheFirstFrameAfterTheClick() throws {
+        let dir = try ExternalTools.temporaryDirectory("unit-pane-instant")
+        let optimized = try CLI.run(["optimize", "--layer", "blocks.1", "--units", "3,4", "--preset", "paper-3", "--iterations", "8",
+                                     "--cache", dir + "/store", "--out", dir + "/optimize"])
+        #expect(optimized.status == 0, "\(optimized.stderr)")
+        let r = try CLI.run(["live", "--headless", "--realtime", "--frames", "40", "--video", Self.video, "--select", "blocks.1:3",
+                             "--ascent", "paper-3", "--ascent-iterations", "8", "--cache", dir + "/store", "--keys", "30:right",
+                             "--out", dir + "/out"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try String(contentsOfFile: dir + "/out/frames.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let clicked = try #require(rows.first { $0.count == 8 && $0[4] == "4" }, "no frame shows unit 4")
+        #expect(clicked[6] == "8", "the first frame of unit 4 (\(clicked[0])) shows ascent step \(clicked[6]), not the stored image")
+    }
+
     @Test func atlasServesItsUnitsAndAUnitOutsideItComputes() throws {
         let dir = try ExternalTools.temporaryDirectory("unit-pane-atlas")
         let atlas = try CLI.run(["atlas", "--layer", "blocks.1", "--units", "0-1", "--preset", "paper-3", "--video", Self.video, "--every", "50",

@@ -86,10 +86,15 @@ public enum RunFiles {
         return r
     }
 
+    /// The record and best image (`NAME.png`) of a finished run: one PNG decode, for a viewer that must answer at once.
+    public static func readBest(_ dir: String, name: String) throws -> (record: RunRecord, image: RGBImage) {
+        guard let record = record(dir, name: name) else { throw RunFilesError.incomplete("\(dir)/\(name).json") }
+        return (record, try ImageCodec.read(path: "\(dir)/\(name).png"))
+    }
+
     /// Reads a finished run back; throws if any file is missing, truncated or inconsistent with the record.
     public static func read(_ dir: String, name: String) throws -> StoredRun {
-        guard let record = record(dir, name: name) else { throw RunFilesError.incomplete("\(dir)/\(name).json") }
-        let image = try ImageCodec.read(path: "\(dir)/\(name).png")
+        let (record, image) = try readBest(dir, name: name)
         let seen = try ImageCodec.read(path: "\(dir)/\(name)-seen.png")
         var history: [HistoryEntry] = []
         if let frames = record.frames, !frames.isEmpty {

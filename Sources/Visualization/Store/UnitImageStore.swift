@@ -95,6 +95,12 @@ public final class UnitImageStore: Sendable {
         return run
     }
 
+    /// The record and best image stored for `key` (no history, no LRU touch: `load` follows), or nil.
+    public func loadBest(_ key: UnitImageKey) -> (record: RunRecord, image: RGBImage)? {
+        guard let best = try? RunFiles.readBest(directory(of: key), name: key.name), best.record.unit == key else { return nil }
+        return best
+    }
+
     /// Stores a finished run under `key` (replacing any entry), then trims the store to `maxBytes`.
     public func save(_ key: UnitImageKey, preset: Preset, best: RGBImage, seen: RGBImage, history: [HistoryEntry],
                      curve: [Float], bestObjective: Float, bestStep: Int) throws {
