@@ -32,6 +32,18 @@ import TestSupport
         #expect(!result.stdout.contains(FakeV4L2.device), "\(result.stdout)")
     }
 
+    /// A busy camera and one we may not open: `live` waits its first-frame timeout (a busy camera may be freed), then
+    /// ends with one line that names the device and the reason.
+    @Test(arguments: [("ebusy", "device busy"), ("eacces", "permission denied")])
+    func liveWithABusyOrForbiddenCameraSaysWhy(_ failure: String, _ reason: String) throws {
+        let dir = try ExternalTools.temporaryDirectory("fake-camera-\(failure)")
+        let env = try FakeV4L2.environment(try Self.clip.get(), fail: failure)
+        let result = try CLI.run(["live", "--camera", FakeV4L2.device, "--headless", "--frames", "2", "--out", dir,
+                                  "--no-ascent", "--first-frame-timeout", "3"], environment: env, timeout: 120)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr == "deepvis: no frame from camera \(FakeV4L2.device) within 3.0 s: \(FakeV4L2.device): \(reason)\n")
+    }
+
     @Test func liveShowsTheCamerasFramesInOrder() throws {
         let dir = try ExternalTools.temporaryDirectory("fake-camera-live")
         let env = try FakeV4L2.environment(try Self.clip.get())
