@@ -133,11 +133,16 @@ struct LiveRunner {
         // ascent_step: the gradient-ascent step shown (-1: none); ascent_rect: where its image is drawn, "x,y,w,h".
         var log = "file\tsource_frame\tsnapshot\tlayer\tunit\tstatus\tascent_step\tascent_rect\n"
         var saveError: String?
-        // RSS once warmed up (a quarter into the run), so --stats-json shows growth over the rest of it.
+        // RSS once warmed up, so --stats-json shows growth over the rest of the run: a quarter into it and after the
+        // selected unit's first ascent ended (its history, store write and the prefetcher's start are one-time costs),
+        // at the latest three quarters in.
         var warmRSS: Double?
         let warmIteration = (mode.frames ?? 240) / 4
         viewer.run(keys: keys, maxFrames: mode.frames) { iteration in
-            if iteration == warmIteration { warmRSS = residentMegabytes() }
+            let settled = pipeline.controls.ascent == nil || pipeline.latestAscent.map { $0.phase != .running } == true
+            if warmRSS == nil, iteration >= warmIteration, settled || iteration >= 3 * warmIteration {
+                warmRSS = residentMegabytes()
+            }
             guard mode.headless, !options.realtime || mode.out != nil, let out = mode.out, saveError == nil else { return }
             let name = "frame-" + String(format: "%04d", iteration) + ".png"
             do {
