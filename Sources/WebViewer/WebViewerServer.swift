@@ -116,7 +116,7 @@ public final class WebViewerServer: Sendable {
             let m = session.state.withLock { $0 }
             s.framesSent += m.framesSent
             s.bytesSent += m.bytesSent
-            s.skippedFrames += m.skippedFrames
+            s.skippedFrames += skipped(m)
         }
         s.clients = clientCount
         return s
@@ -127,8 +127,18 @@ public final class WebViewerServer: Sendable {
         sessions.withLock { Array($0.byID.values) }.reduce(into: [:]) { result, session in
             let m = session.state.withLock { $0 }
             result[session.id] = WebStatistics(clients: 1, framesSent: m.framesSent, bytesSent: m.bytesSent,
-                                               skippedFrames: m.skippedFrames, largestMessage: 0)
+                                               skippedFrames: skipped(m), largestMessage: 0)
         }
+    }
+
+    /// Snapshots a browser missed: those counted when its messages were composed, plus those published since the last
+    /// one it was sent (all but the newest, which may still go out). A browser that stopped reading blocks its write,
+    /// so nothing is composed for it and the first count alone would stay frozen.
+    private func skipped(_ m: WebSession.Mutable) -> Int {
+        guard let newest = pipeline.latestSnapshot?.sequence, m.sent.snapshotSequence > 0, !m.view.frozen, !m.view.paused else {
+            return m.skippedFrames
+        }
+        return m.skippedFrames + max(newest - m.sent.snapshotSequence - 1, 0)
     }
 
     // MARK: one browser
@@ -184,7 +194,7 @@ public final class WebViewerServer: Sendable {
         totals.withLock {
             $0.framesSent += m.framesSent
             $0.bytesSent += m.bytesSent
-            $0.skippedFrames += m.skippedFrames
+            $0.skippedFrames += skipped(m)
         }
         sessions.withLock { _ = $0.byID.removeValue(forKey: session.id) }
         followBrowsers()

@@ -143,6 +143,9 @@ import WebViewer
             let rssBefore = residentMegabytes()
             try await withClient(port: port) { fast, _ in
                 #expect(await fast.wait(30) { $0.frames.filter { $0.header["layer"] != nil }.count >= 40 })
+                // The kernel's socket buffers take the first few MB (tcp_wmem's 4 MiB: about 40 of these messages)
+                // before the stalled client's writes block; only from then on are its frames skipped.
+                #expect(await Received().wait(90) { _ in harness.server.clientStatistics.values.contains { $0.skippedFrames > 20 } })
             }
             let rssAfter = residentMegabytes()
             #expect(await Received().wait(10) { _ in harness.server.clientCount == 1 })  // the fast one has left
