@@ -29,15 +29,32 @@ public struct Clamp: Op {
 
     public func backward(_ a: BackwardArgs) {
         guard let gx = a.inputGrads[0]?.data else { return }
-        let x = a.inputs[0].data, gy = a.outputGrad.data, lo = low, hi = high
-        let n = a.output.count
+        let x = a.inputs[0].data, gy = a.outputGrad.data
+        // Branch-free 8-wide masks: the per-element `where` loop did not vectorize and was a tenth of an ascent step.
         switch a.mode {
-        case .gradient:
-            for i in 0..<n where x[i] > lo && x[i] < hi { gx[i] += gy[i] }
-        case .deconvnet:
-            for i in 0..<n where gy[i] > 0 { gx[i] += gy[i] }
-        case .guided:
-            for i in 0..<n where gy[i] > 0 && x[i] > lo && x[i] < hi { gx[i] += gy[i] }
+        case .gradient: Self.gate(a.output.count, x, gy, gx) { x, _ in (x .> low) .& (x .< high) }
+        case .deconvnet: Self.gate(a.output.count, x, gy, gx) { _, g in g .> 0 }
+        case .guided: Self.gate(a.output.count, x, gy, gx) { x, g in (g .> 0) .& (x .> low) .& (x .< high) }
+        }
+    }
+
+    /// gx[i] += gy[i] where `pass(x, gy)` holds (NaN fails every comparison, so it never passes).
+    @inline(__always)
+    static func gate(_ n: Int, _ x: UnsafeMutablePointer<Float>, _ gy: UnsafeMutablePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
+                     _ pass: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>) {
+        let xr = UnsafeRawPointer(x), gr = UnsafeRawPointer(gy), out = UnsafeMutableRawPointer(gx)
+        var i = 0
+        while i + 8 <= n {
+            let xv = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let gv = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let acc = out.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            out.storeBytes(of: acc.replacing(with: acc + gv, where: pass(xv, gv)), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n {
+            let m = pass(SIMD8(repeating: x[i]), SIMD8(repeating: gy[i]))
+            if m[0] { gx[i] += gy[i] }
+            i += 1
         }
     }
 }
