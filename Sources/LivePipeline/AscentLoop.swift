@@ -135,7 +135,7 @@ final class AscentLoop: @unchecked Sendable {
         var snapshot = AscentSnapshot(selection: selection, settings: settings, objectiveName: objective.name, phase: .running,
                                       step: 0, objective: nil, curve: [], image: nil, seen: nil, history: [], error: nil,
                                       source: .computed, stepsPerSecond: 0, elapsedSeconds: 0)
-        if let found = lookUp(key, snapshot) { return pipeline.publish(found) }
+        if let found = pipeline.finishedImage(key, snapshot, withHistory: true) { return pipeline.publish(found) }
         let start = uptimeNanoseconds()
         func elapsed() -> Double { Double(uptimeNanoseconds() - start) / 1e9 }
         pipeline.publish(snapshot)
@@ -179,10 +179,6 @@ final class AscentLoop: @unchecked Sendable {
         }
         snapshot.elapsedSeconds = elapsed()
         pipeline.publish(snapshot)
-    }
-
-    private func lookUp(_ key: UnitImageKey, _ template: AscentSnapshot) -> AscentSnapshot? {
-        pipeline.finishedImage(key, template, withHistory: true)
     }
 
     /// Saves a finished run into the store; a failure is reported in the status line, not fatal.

@@ -23,17 +23,10 @@ struct LiveSourceChoice {
     /// The sources named on the command line; with none, the first camera (then the sample video), or the
     /// sample video alone with a note when there is no camera.
     static func resolve(_ options: SourceOptions, pacing: VideoFile.Pacing) throws -> LiveSourceChoice {
-        try resolve(camera: options.camera, video: options.video, loop: options.loop, images: options.images,
-                    interval: options.interval, pacing: pacing)
-    }
-
-    /// The same from the individual options.
-    static func resolve(camera: String?, video: String?, loop: Bool, images: String?, interval: Double,
-                        pacing: VideoFile.Pacing) throws -> LiveSourceChoice {
         var sources: [LiveSource] = []
-        if let camera { sources.append(.camera(path: camera)) }
-        if let video { sources.append(.video(path: video, loop: loop, pacing: pacing)) }
-        if let images { sources.append(.images(path: images, interval: interval)) }
+        if let camera = options.camera { sources.append(.camera(path: camera)) }
+        if let video = options.video { sources.append(.video(path: video, loop: options.loop, pacing: pacing)) }
+        if let images = options.images { sources.append(.images(path: images, interval: options.interval)) }
         if sources.isEmpty {
             if let first = V4L2Camera.listDevices().first {
                 sources.append(.camera(path: first.path))
