@@ -17,6 +17,19 @@ import TestSupport
         return (result, out)
     }
 
+    /// The first `count` PNGs in `out` are frames 0, 1, … of `reference` (ffmpeg's decode of what the fake served)
+    /// within the given byte differences, and each clearly differs from the frame after it.
+    func expectFrames(_ count: Int, in out: String, equal reference: [UInt8], of clip: FakeV4L2.Clip, maxDifference: Int,
+                      meanDifference: Double) throws {
+        for k in 0..<count {
+            let ours = try FakeV4L2.rgb(ofImages: [out + String(format: "/frame-%04d.png", k)])
+            let diff = ByteDifference(ours, clip.frame(k, of: reference))
+            #expect(diff.max <= maxDifference && diff.mean < meanDifference, "frame \(k) vs ffmpeg: \(diff)")
+            let other = ByteDifference(ours, clip.frame(k + 1, of: reference))
+            #expect(other.mean > 10, "frame \(k) should differ from frame \(k + 1): \(other)")
+        }
+    }
+
     func frameLines(_ stdout: String) -> [String] { stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("frame ") } }
 
     @Test func mjpegIsChosenAndTheFramesAreTheVideosFramesInOrder() throws {
@@ -36,13 +49,7 @@ import TestSupport
             #expect(abs(t - Double(k) / 15) < 0.002, "frame \(k): \(line)")
         }
         // Every frame is ffmpeg's decode of the JPEG the fake served as frame k (the 5 frames loop), and not another.
-        for k in 0..<7 {
-            let ours = try FakeV4L2.rgb(ofImages: [out + String(format: "/frame-%04d.png", k)])
-            let diff = ByteDifference(ours, clip.frame(k, of: clip.mjpegRGB))
-            #expect(diff.max <= 6 && diff.mean < 0.5, "frame \(k) vs ffmpeg: \(diff)")
-            let other = ByteDifference(ours, clip.frame(k + 1, of: clip.mjpegRGB))
-            #expect(other.mean > 10, "frame \(k) should differ from frame \(k + 1): \(other)")
-        }
+        try expectFrames(7, in: out, equal: clip.mjpegRGB, of: clip, maxDifference: 6, meanDifference: 0.5)
         // libv4l2 reached the fake through syscall(): the requests were answered by it, buffers mapped from it.
         let calls = try String(contentsOfFile: log, encoding: .utf8)
         for expected in ["QUERYCAP -> 0", "S_FMT -> 0", "REQBUFS -> 0", "STREAMON -> 0", "DQBUF index", "mmap fd"] {
@@ -57,14 +64,8 @@ import TestSupport
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.split(separator: "\n").first == "\(FakeV4L2.device) YUYV 320x240 @ 30 fps")
         #expect(frameLines(result.stdout).count == 5)
-        for k in 0..<5 {
-            let ours = try FakeV4L2.rgb(ofImages: [out + String(format: "/frame-%04d.png", k)])
-            // Against ffmpeg with accurate rounding: equal but for rounding.
-            let diff = ByteDifference(ours, clip.frame(k, of: clip.yuyvRGB))
-            #expect(diff.max <= 1 && diff.mean < 0.05, "frame \(k) vs ffmpeg: \(diff)")
-            let other = ByteDifference(ours, clip.frame(k + 1, of: clip.yuyvRGB))
-            #expect(other.mean > 10, "frame \(k) should differ from frame \(k + 1): \(other)")
-        }
+        // Against ffmpeg with accurate rounding: equal but for rounding.
+        try expectFrames(5, in: out, equal: clip.yuyvRGB, of: clip, maxDifference: 1, meanDifference: 0.05)
     }
 
     @Test func theRequestedRateIsMatchedToTheNearestOffered() throws {
