@@ -89,8 +89,8 @@ struct SearchReport {
         rows.filter { $0.preset.name.hasPrefix("search-") }.prefix(4).enumerated().map { i, r in
             var p = r.preset
             p.name = "tuned-\(i + 1)"
-            p.summary = String(format: "issue-13 search rank %d (was %@, seed %llu): pixel space, the paper's regularizers", i + 1,
-                               r.preset.name, plan.seed)
+            p.summary = String(format: "issue-13 search rank %d (was %@, seed %llu): pixel space, the paper's regularizers, %@", i + 1,
+                               r.preset.name, plan.seed, (r.preset.pixelOptions ?? PixelOptions()).description)
             p.iterations = plan.secondSteps
             return p
         }

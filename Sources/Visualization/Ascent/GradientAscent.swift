@@ -148,7 +148,7 @@ public final class GradientAscent {
             // Like the toolbox, the last step only measures, so the reported values describe the final image.
             if step < iterations - 1 {
                 let g = warp?.adjoint(value.gradient, width: space.width, height: space.height) ?? value.gradient
-                rule.ascend(param.parameters, gradient: param.parameterGradient(g))
+                rule.ascend(param.parameters, gradient: param.parameterGradient(g, step: step, iterations: iterations))
                 for r in preset.regularizers where param is PixelParameter {
                     r.apply(to: param.parameters, gradient: g, step: step, width: space.width, height: space.height)
                 }
@@ -171,7 +171,7 @@ public final class GradientAscent {
         case let .pixels(std):
             let x0 = start?.copy() ?? Tensor(shape: space.shape)
             if start == nil { for i in 0..<x0.count { x0[i] = std * rng.normal() } }
-            return PixelParameter(start: x0, space: space)
+            return PixelParameter(start: x0, space: space, options: preset.pixelOptions ?? PixelOptions())
         case .spectral:
             return SpectralParameter(space: space, rng: &rng)
         }

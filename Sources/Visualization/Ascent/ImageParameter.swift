@@ -7,8 +7,8 @@ protocol ImageParameter: AnyObject {
     var parameters: Tensor { get }
     /// The image for the current parameters.
     func image() -> Tensor
-    /// d/d(parameters) from d/dx at the current parameters.
-    func parameterGradient(_ imageGradient: Tensor) -> Tensor
+    /// The direction the step rule takes from d/dx at the current parameters, at `step` of `iterations`.
+    func parameterGradient(_ imageGradient: Tensor, step: Int, iterations: Int) -> Tensor
     /// Called before each step: keeps the parameters valid (pixels: the 0…255 range).
     func normalize()
 }
@@ -17,14 +17,18 @@ protocol ImageParameter: AnyObject {
 final class PixelParameter: ImageParameter {
     let parameters: Tensor
     let space: PixelSpace
+    let preconditioner: PixelPreconditioner
 
-    init(start: Tensor, space: PixelSpace) {
+    init(start: Tensor, space: PixelSpace, options: PixelOptions = PixelOptions()) {
         parameters = start.copy()
         self.space = space
+        preconditioner = PixelPreconditioner(options: options, width: space.width, height: space.height)
     }
 
     func image() -> Tensor { parameters }
-    func parameterGradient(_ imageGradient: Tensor) -> Tensor { imageGradient }
+    func parameterGradient(_ imageGradient: Tensor, step: Int, iterations: Int) -> Tensor {
+        preconditioner.apply(imageGradient, step: step, iterations: iterations)
+    }
     func normalize() { space.clampToValidPixels(parameters) }
 }
 
@@ -98,7 +102,7 @@ final class SpectralParameter: ImageParameter {
         return x
     }
 
-    func parameterGradient(_ g: Tensor) -> Tensor {
+    func parameterGradient(_ g: Tensor, step: Int, iterations: Int) -> Tensor {
         let h = space.height, w = space.width, plane = h * w, m = Self.colour
         let out = Tensor(shape: space.shape)
         // dz = Mᵀ · (255 σ(1−σ) ⊙ dx)

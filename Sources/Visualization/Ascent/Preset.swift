@@ -60,11 +60,14 @@ public struct Preset: Sendable, Equatable, Codable {
     public var regularizers: [Regularizer]
     public var parameterization: Parameterization
     public var jitter: Jitter?
+    /// Octaves and colour basis of the pixel parameterization (absent: plain pixels, as the paper).
+    public var pixelOptions: PixelOptions?
 
     public init(name: String, summary: String, iterations: Int, stepRule: StepRule, regularizers: [Regularizer],
-                parameterization: Parameterization = .pixels(startStd: 10), jitter: Jitter? = nil) {
+                parameterization: Parameterization = .pixels(startStd: 10), jitter: Jitter? = nil, pixelOptions: PixelOptions? = nil) {
         self.name = name; self.summary = summary; self.iterations = iterations; self.stepRule = stepRule
         self.regularizers = regularizers; self.parameterization = parameterization; self.jitter = jitter
+        self.pixelOptions = pixelOptions
     }
 
     /// The paper's Table 1 row as its regularizer list: (θ_decay, θ_b_width, θ_b_every, θ_n_pct, θ_c_pct).
@@ -126,6 +129,7 @@ public struct Preset: Sendable, Equatable, Codable {
         case let .pixels(std) where std != 10: parts.append("start N(0,\(std)²)")   // 10 is the toolbox's default
         case .pixels: break
         }
+        if let pixelOptions, pixelOptions.isActive { parts.append(pixelOptions.description) }
         if let jitter { parts.append(jitter.description) }
         return "\(name): \(summary)\n    " + parts.joined(separator: "; ")
     }

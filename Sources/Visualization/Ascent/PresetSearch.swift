@@ -157,7 +157,7 @@ public enum SearchRanking {
 
 /// Random sampling of the paper's hyperparameters (they tried 300 combinations) plus the step rule and start image.
 public enum RandomSearch {
-    /// A random pixel-space preset: the four regularizers (each sometimes off), a step rule and the start noise.
+    /// A random pixel-space preset: the four regularizers (each sometimes off), a step rule, the start noise, octaves and colour basis.
     public static func sample(index: Int, iterations: Int, using rng: inout SeededGenerator) -> Preset {
         func logUniform(_ a: Float, _ b: Float) -> Float { a * pow(b / a, Float.random(in: 0...1, using: &rng)) }
         let decay: Float = Bool.random(using: &rng) ? 0 : logUniform(1e-4, 0.1)
@@ -174,8 +174,10 @@ public enum RandomSearch {
         default: rule = .adam(logUniform(0.25, 4))
         }
         let startStd: Float = [0, 10, 30, 60][Int.random(in: 0..<4, using: &rng)]
+        let options = PixelOptions(octaves: Int.random(in: 1...4, using: &rng), decorrelatedColour: Bool.random(using: &rng))
         let regs = Preset.table1(decay: decay, blurWidth: width, blurEvery: every, normPct: normPct, contributionPct: contribPct)
         return Preset(name: "search-\(index)", summary: "random search sample \(index)", iterations: iterations,
-                      stepRule: rule, regularizers: regs, parameterization: .pixels(startStd: startStd))
+                      stepRule: rule, regularizers: regs, parameterization: .pixels(startStd: startStd),
+                      pixelOptions: options.isActive ? options : nil)
     }
 }
