@@ -25,7 +25,7 @@ public final class Session {
     let forwardArgs: [ForwardArgs]
     /// Nodes whose output an earlier node writes through a fused epilogue.
     private let fusedAway: [Bool]
-    private var grads: [Tensor?]
+    private let ownGradients = GradientWorkspace()
     private var ancestorCache: [Int: [Int]] = [:]
 
     /// Values whose storage an in-place fused activation overwrote (see `init`).
@@ -77,7 +77,6 @@ public final class Session {
         fusedAway = skip
         scratch = sc
         forwardArgs = fa
-        grads = Array(repeating: nil, count: vals.count)
     }
 
     /// The buffer of the graph's first input; write the image here, then call `forward`.
@@ -117,8 +116,11 @@ public final class Session {
     /// Backpropagates `seed` on `layer` to the first graph input and returns d(seed)/d(input).
     ///
     /// Uses the values of the preceding `forward`. Only nodes between the input and `layer` run,
-    /// and no weight gradients are computed.
-    public func backward(from layer: Int, seed: Seed, mode: BackwardMode = .gradient) throws -> Tensor {
+    /// and no weight gradients are computed. Gradient buffers come from `gradients` (default: the
+    /// session's own); the returned tensor belongs to it and is overwritten by its next backward.
+    public func backward(from layer: Int, seed: Seed, mode: BackwardMode = .gradient,
+                         gradients: GradientWorkspace? = nil) throws -> Tensor {
+        let workspace = gradients ?? ownGradients
         let inputID = graph.inputs[0]
         guard !droppedValues.contains(layer) else { throw NetworkError.notKept(graph.values[layer].name) }
         if let e = seedError(seed, on: layer) { throw e }
@@ -129,17 +131,28 @@ public final class Session {
         guard live.contains(layer) else {
             throw NetworkError.notDifferentiable(layer: graph.values[layer].name, input: graph.values[inputID].name)
         }
-        for v in live {
-            if grads[v] == nil { grads[v] = Tensor(shape: graph.values[v].shape) } else { grads[v]!.fill(0) }
-        }
-        setSeed(seed, on: layer, grad: grads[layer]!)
+        // A value's gradient is taken from the pool at its first consumer's backward (nodes run in reverse, so every
+        // consumer comes before the producer) and goes back after its producer's.
+        var grads = [Tensor?](repeating: nil, count: values.count)
+        grads[inputID] = workspace.inputGradient(graph.values[inputID].shape)
+        let seedGrad = layer == inputID ? grads[inputID]! : workspace.acquire(graph.values[layer].shape)
+        grads[layer] = seedGrad
+        setSeed(seed, on: layer, grad: seedGrad)
         for i in nodeList.reversed() {
             let n = graph.nodes[i]
-            guard live.contains(n.output) else { continue }
+            guard live.contains(n.output), let outputGrad = grads[n.output] else { continue }
+            var inputGrads: [Tensor?] = []
+            for v in n.inputs {
+                guard live.contains(v) else { inputGrads.append(nil); continue }
+                if grads[v] == nil { grads[v] = workspace.acquire(graph.values[v].shape) }
+                inputGrads.append(grads[v])
+            }
             let args = BackwardArgs(
-                inputs: forwardArgs[i].inputs, output: forwardArgs[i].output, outputGrad: grads[n.output]!,
-                inputGrads: n.inputs.map { live.contains($0) ? grads[$0] : nil }, mode: mode, scratch: scratch[i])
+                inputs: forwardArgs[i].inputs, output: forwardArgs[i].output, outputGrad: outputGrad,
+                inputGrads: inputGrads, mode: mode, scratch: scratch[i])
             n.op.backward(args)
+            grads[n.output] = nil
+            workspace.release(outputGrad)
         }
         return grads[inputID]!
     }

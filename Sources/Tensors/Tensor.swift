@@ -1,3 +1,5 @@
+import Glibc
+
 /// A dense, contiguous float32 tensor (row-major; images are NCHW).
 ///
 /// A reference type so that planned buffers can be handed to ops and filled in place without
@@ -16,8 +18,12 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
-        data = .allocate(capacity: max(count, 1))
-        data.initialize(repeating: 0, count: max(count, 1))
+        // calloc, not allocate + fill: large blocks come from fresh mmap pages that are already zero, so a buffer
+        // costs resident memory only once it is written (a session's values past the layer it runs to never are).
+        guard let p = calloc(max(count, 1), MemoryLayout<Float>.stride) else {
+            fatalError("Tensor: out of memory for \(count) floats \(shape)")
+        }
+        data = p.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     /// A tensor holding a copy of `values`, which must have `shape`'s element count.
@@ -33,7 +39,7 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         data.update(repeating: value, count: count)
     }
 
-    deinit { data.deallocate() }
+    deinit { free(data) }
 
     /// A copy of the elements.
     public var array: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
