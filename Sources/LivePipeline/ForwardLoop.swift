@@ -19,11 +19,6 @@ final class ForwardLoop: @unchecked Sendable {
     }
 
     func run() {
-        // Pre-activation buffers can be shared with their activations unless one of them is a layer on show.
-        var session = Session(graph: pipeline.graph, activationsInPlace: true)
-        if pipeline.layers.contains(where: { session.droppedValues.contains($0.valueID) }) {
-            session = Session(graph: pipeline.graph)
-        }
         while !pipeline.isStopping {
             let controls = pipeline.controls
             if controls.paused {
@@ -39,7 +34,7 @@ final class ForwardLoop: @unchecked Sendable {
                 pipeline.forwardWake.wait(seconds: 1)
                 continue
             }
-            process(frame, layerIndex: layerIndex, watched: watched, session: session)
+            process(frame, layerIndex: layerIndex, watched: watched)
             lastPublished = (frame.id, layerIndex, watched)
         }
     }
@@ -57,23 +52,24 @@ final class ForwardLoop: @unchecked Sendable {
         return frames.take()
     }
 
-    private func process(_ frame: StampedFrame, layerIndex: Int, watched: Set<Int>, session: Session) {
+    private func process(_ frame: StampedFrame, layerIndex: Int, watched: Set<Int>) {
         let start = uptimeNanoseconds()
+        let (slot, session) = pipeline.forwardSessions.beginWrite()
         let info = pipeline.info
         let view = info.networkView(of: frame.frame.image)
         info.fill(session.input, from: view)
-        let inputValues = session.input.array
         session.forward()
         let layer = pipeline.layers[layerIndex]
         let activations = session.values[layer.valueID].array
         sequence += 1
         let snapshot = LayerSnapshot(
             sequence: sequence, frameID: frame.id, sourceFrameIndex: frame.frame.index, captureTime: frame.captureTime,
-            input: view, inputValues: inputValues, layerIndex: layerIndex, activations: activations,
+            input: view, layerIndex: layerIndex, activations: activations,
             top: topClasses(session),
             watchedActivations: Dictionary(uniqueKeysWithValues: watched.filter(pipeline.layers.indices.contains).map {
                 ($0, session.values[pipeline.layers[$0].valueID].array)
             }))
+        pipeline.forwardSessions.endWrite(slot, sequence: sequence)
         pipeline.publish(snapshot, forwardNanoseconds: uptimeNanoseconds() - start)
     }
 

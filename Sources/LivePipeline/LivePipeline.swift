@@ -67,6 +67,8 @@ public final class LivePipeline: Sendable {
     let readiness = LatestValue<UnitsReady>()
     /// The session the ascent and prefetch threads take turns on (a full-model session is ~120 MB of buffers).
     let optimizerSession: SharedSession
+    /// The forward thread's sessions, whose activations the probe reads.
+    let forwardSessions: ForwardSessions
     /// Steps per second and wall-clock seconds of the last finished ascent.
     private let lastFinishedAscent = Mutex((stepsPerSecond: 0.0, seconds: 0.0))
     /// Seconds the last unit image served from the store or an atlas took to load.
@@ -106,7 +108,8 @@ public final class LivePipeline: Sendable {
         self.sources = sources
         self.configuration = configuration
         controlState = Mutex(controls)
-        optimizerSession = SharedSession(graph: graph)
+        optimizerSession = SharedSession(graph: graph, keeping: layers.map(\.valueID))
+        forwardSessions = ForwardSessions(graph: graph, keeping: layers.map(\.valueID))
         frames = FrameMailbox(arrived: forwardWake)
         status = LatestValue(SourceStatus(phase: .opening, source: sources[controls.sourceIndex].name, message: ""))
     }
@@ -334,17 +337,26 @@ public final class LivePipeline: Sendable {
 /// never optimize at the same time, so a second full set of activation buffers would only cost memory).
 final class SharedSession: @unchecked Sendable {
     private let graph: Graph
+    private let kept: [Int]
     private let lock = NSLock()
     private var session: Session?
 
-    init(graph: Graph) { self.graph = graph }
+    /// A session over `graph` that keeps the values of `layers` (the only ones the viewer optimizes).
+    init(graph: Graph, keeping layers: [Int]) { self.graph = graph; kept = layers }
 
     /// Runs `body` with the session, waiting for the thread that holds it.
     func withSession<T>(_ body: (Session) throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
-        let session = session ?? Session(graph: graph)
+        let session = session ?? Self.make(graph, keeping: kept)
         self.session = session
         return try body(session)
+    }
+
+    /// Pre-activation buffers share their activation's storage unless a kept layer is one of them: backward is the
+    /// same either way (a clamp's gradient mask is the same from its input or its output), at a third less memory.
+    static func make(_ graph: Graph, keeping layers: [Int]) -> Session {
+        let session = Session(graph: graph, activationsInPlace: true)
+        return layers.contains(where: session.droppedValues.contains) ? Session(graph: graph) : session
     }
 }

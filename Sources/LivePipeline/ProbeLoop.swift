@@ -4,10 +4,11 @@ import Tensors
 
 /// The probe thread's body: the selected unit's backward image on the newest snapshot.
 ///
-/// Priority below the forward pass comes from two rules: the thread runs at a higher nice value (the
-/// kernel favours the forward thread when both want a core), and it computes at most once per
-/// (snapshot, selection) — so it never queues work, it only ever catches up to the newest snapshot.
-/// A selection change cancels a probe at its step boundary (between the forward and backward halves).
+/// The backward pass runs over the activations the forward thread computed for that snapshot (`ForwardSessions`),
+/// with this thread's own gradient buffers: no second forward pass. Priority below the forward pass comes from two
+/// rules: the thread runs at a higher nice value (the kernel favours the forward thread when both want a core), and
+/// it computes at most once per (snapshot, selection) — so it never queues work, it only ever catches up to the
+/// newest snapshot.
 final class ProbeLoop: @unchecked Sendable {
     private let pipeline: LivePipeline
     private var lastKey: (sequence: Int, selection: UnitSelection)?
@@ -20,7 +21,7 @@ final class ProbeLoop: @unchecked Sendable {
 
     func run() {
         lowerPriority(by: pipeline.configuration.probeNiceness)
-        let session = Session(graph: pipeline.graph)
+        let gradients = GradientWorkspace()
         while !pipeline.isStopping {
             let controls = pipeline.controls
             guard !controls.paused, controls.probing, let snapshot = pipeline.latestSnapshot,
@@ -28,9 +29,14 @@ final class ProbeLoop: @unchecked Sendable {
                 pipeline.probeWake.wait(seconds: 1)
                 continue
             }
+            // When the forward thread has already overwritten the snapshot's activations, a newer snapshot is out:
+            // the next round takes that one.
+            guard probe(snapshot, selection, gradients) else {
+                if pipeline.latestSnapshot?.sequence == snapshot.sequence { pipeline.probeWake.wait(seconds: 0.01) }
+                continue
+            }
             if selection == controls.selection { lastKey = (snapshot.sequence, selection) }
             done[selection] = snapshot.sequence
-            probe(snapshot, selection, session)
         }
     }
 
@@ -45,30 +51,30 @@ final class ProbeLoop: @unchecked Sendable {
             .min { (done[$0] ?? -1, $0.layerIndex, $0.channel) < (done[$1] ?? -1, $1.layerIndex, $1.channel) }
     }
 
-    private func probe(_ snapshot: LayerSnapshot, _ selection: UnitSelection, _ session: Session) {
-        guard pipeline.layers.indices.contains(selection.layerIndex) else { return }
+    /// False when the snapshot's activations are gone.
+    private func probe(_ snapshot: LayerSnapshot, _ selection: UnitSelection, _ gradients: GradientWorkspace) -> Bool {
+        guard pipeline.layers.indices.contains(selection.layerIndex) else { return true }
         let layer = pipeline.layers[selection.layerIndex]
-        guard selection.channel < layer.channels else { return }
-        snapshot.inputValues.withUnsafeBufferPointer { session.input.data.update(from: $0.baseAddress!, count: session.input.count) }
-        session.forward(upTo: layer.valueID)
-        let controls = pipeline.controls
-        guard controls.selection == selection || controls.extraProbes.contains(selection), !pipeline.isStopping else { return }
+        guard selection.channel < layer.channels else { return true }
         // The same objective as the ascent's (Objective.forUnit): the centre unit (the unit itself on a 1×1 map
         // such as logits) or the channel's spatial mean.
         let seed: Seed = selection.objective == .channelMean && layer.height * layer.width > 1
             ? .channel(selection.channel, mean: true)
             : .unit(channel: selection.channel, y: layer.height / 2, x: layer.width / 2)
-        let result: ProbeResult
-        do {
-            let gradient = try session.backward(from: layer.valueID, seed: seed, mode: selection.mode)
-            let shape = gradient.shape
-            result = ProbeResult(snapshotSequence: snapshot.sequence, selection: selection, values: gradient.array,
-                                 width: shape.count == 4 ? shape[3] : 0, height: shape.count == 4 ? shape[2] : 0)
-        } catch {
-            result = ProbeResult(snapshotSequence: snapshot.sequence, selection: selection, values: [], width: 0, height: 0,
-                                 error: "backward image of \(layer.name):\(selection.channel): \(error)")
+        let outcome = pipeline.forwardSessions.withActivations(of: snapshot.sequence) { session -> ProbeResult in
+            do {
+                let gradient = try session.backward(from: layer.valueID, seed: seed, mode: selection.mode, gradients: gradients)
+                let shape = gradient.shape
+                return ProbeResult(snapshotSequence: snapshot.sequence, selection: selection, values: gradient.array,
+                                   width: shape.count == 4 ? shape[3] : 0, height: shape.count == 4 ? shape[2] : 0)
+            } catch {
+                return ProbeResult(snapshotSequence: snapshot.sequence, selection: selection, values: [], width: 0, height: 0,
+                                   error: "backward image of \(layer.name):\(selection.channel): \(error)")
+            }
         }
-        pipeline.publish(result)
+        guard let outcome else { return false }
+        pipeline.publish(outcome)
+        return true
     }
 }
 

@@ -55,8 +55,6 @@ public struct LayerSnapshot: Sendable {
     public var captureTime: UInt64
     /// The picture as the network sees it (resized and cropped).
     public var input: RGBImage
-    /// The normalized network input, [3, H, W] planar; the probe recomputes from it on its own session.
-    public var inputValues: [Float]
     /// Index into `LivePipeline.layers` of `activations`.
     public var layerIndex: Int
     /// That layer's output, C×H×W.

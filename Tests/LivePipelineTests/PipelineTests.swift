@@ -54,7 +54,7 @@ import Visualization
         let top = topK(logits: expected.logits, k: 5)
         #expect(snapshot.top.map(\.index) == top.map(\.index))
         #expect(snapshot.top.first?.label == model.info.label(top[0].index))
-        #expect(snapshot.input.width == 16 && snapshot.inputValues.count == 3 * 16 * 16)
+        #expect(snapshot.input.width == 16 && snapshot.input.height == 16)
     }
 
     @Test func probeEqualsASequentialBackwardAndFollowsTheSelection() throws {

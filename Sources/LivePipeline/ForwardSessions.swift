@@ -1,0 +1,54 @@
+import NeuralNetwork
+import Synchronization
+
+/// The forward thread's two sessions and which snapshot each one's activations belong to, so the probe runs backward
+/// over the activations the forward pass computed for a snapshot instead of a second forward pass to the layer
+/// (one forward for everything live).
+///
+/// The forward thread writes into a session no one is reading, choosing the one with the older snapshot, so the
+/// newest published snapshot stays readable until a newer one is published. One reader at a time (the probe thread)
+/// holds a session, so the forward thread always has the other one and never waits.
+final class ForwardSessions: Sendable {
+    private struct Slots {
+        /// The snapshot sequence whose activations each session holds; nil while it is being written.
+        var holds: [Int?]
+        var read: Int?
+    }
+    private let sessions: [UncheckedSession]
+    private let slots = Mutex(Slots(holds: [nil, nil], read: nil))
+
+    /// Sessions over `graph` that keep the values of `layers` (see `SharedSession.make`).
+    init(graph: Graph, keeping layers: [Int]) {
+        sessions = (0..<2).map { _ in UncheckedSession(session: SharedSession.make(graph, keeping: layers)) }
+    }
+
+    /// For the forward thread: the session to compute the next snapshot in (its old contents are gone).
+    func beginWrite() -> (slot: Int, session: Session) {
+        let slot = slots.withLock { s -> Int in
+            let i = s.holds.indices.filter { $0 != s.read }.min { (s.holds[$0] ?? -1) < (s.holds[$1] ?? -1) }!
+            s.holds[i] = nil
+            return i
+        }
+        return (slot, sessions[slot].session)
+    }
+
+    /// For the forward thread: `slot` now holds the activations of snapshot `sequence`.
+    func endWrite(_ slot: Int, sequence: Int) { slots.withLock { $0.holds[slot] = sequence } }
+
+    /// Runs `body` with the session holding snapshot `sequence`; nil when the forward thread has overwritten it.
+    func withActivations<T>(of sequence: Int, _ body: (Session) throws -> T) rethrows -> T? {
+        let slot = slots.withLock { s -> Int? in
+            guard s.read == nil, let i = s.holds.firstIndex(of: sequence) else { return nil }
+            s.read = i
+            return i
+        }
+        guard let slot else { return nil }
+        defer { slots.withLock { $0.read = nil } }
+        return try body(sessions[slot].session)
+    }
+}
+
+/// A session handed between the forward and probe threads; `ForwardSessions`' lock orders every hand-over.
+private struct UncheckedSession: @unchecked Sendable {
+    let session: Session
+}
