@@ -251,7 +251,7 @@ extension LivePipeline {
         let objective = Objective.forUnit(layer: layer.name, channel: selection.channel,
                                           channelMean: selection.objective == .channelMean, graph: graph, info: info)
         let key = UnitImageKey(modelSHA256: configuration.unitImages?.modelSHA256 ?? "", layer: layer.name,
-                               unit: selection.channel, objective: objective.name, preset: settings.preset.name,
+                               unit: selection.channel, objective: objective.name, preset: settings.preset,
                                iterations: settings.iterations, seed: settings.seed, inputWidth: info.inputWidth,
                                inputHeight: info.inputHeight)
         return (objective, key)

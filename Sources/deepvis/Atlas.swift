@@ -74,7 +74,7 @@ struct AtlasBuild: ParsableCommand {
         }
         if let (store, sha) = storeOptions.open(model: path) {
             builder.onOptimized = { [layer, preset, iterations, seed] unit, objective, result in
-                let key = UnitImageKey(modelSHA256: sha, layer: layer, unit: unit, objective: objective, preset: preset.name,
+                let key = UnitImageKey(modelSHA256: sha, layer: layer, unit: unit, objective: objective, preset: preset,
                                        iterations: iterations, seed: seed, inputWidth: info.inputWidth, inputHeight: info.inputHeight)
                 do {
                     try store.save(key, preset: preset, best: result.best, seen: result.bestAsSeen, history: result.history,

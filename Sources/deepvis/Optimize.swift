@@ -176,7 +176,7 @@ struct Optimize: ParsableCommand {
         if case .diverged = result.stop { throw ExitCode(2) }
         if let store {
             let key = UnitImageKey(modelSHA256: store.modelSHA256, layer: layer!, unit: unit, objective: evaluator.objective.name,
-                                   preset: preset.name, iterations: ascent.iterations, seed: seed,
+                                   preset: preset, iterations: ascent.iterations, seed: seed,
                                    inputWidth: info.inputWidth, inputHeight: info.inputHeight)
             do {
                 try store.store.save(key, preset: preset, best: result.best, seen: result.bestAsSeen, history: result.history,

@@ -50,7 +50,7 @@ import Visualization
         #expect(pipeline.statistics.unitImageSources[.store] == 1 && pipeline.statistics.unitImageSources[.computed] == 2)
 
         // Truncate the entry's image: the next visit recomputes it and replaces the entry.
-        let key = UnitImageKey(modelSHA256: "tiny", layer: "conv2", unit: 1, objective: "conv2:1", preset: settings.preset.name,
+        let key = UnitImageKey(modelSHA256: "tiny", layer: "conv2", unit: 1, objective: "conv2:1", preset: settings.preset,
                                iterations: 10, seed: 2, inputWidth: 16, inputHeight: 16)
         let png = "\(store.directory(of: key))/\(key.name).png"
         let bytes = try #require(FileManager.default.contents(atPath: png))

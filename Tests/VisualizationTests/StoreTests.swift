@@ -7,7 +7,7 @@ import Visualization
 /// The unit-image store: round trip, keys, corrupt and truncated entries, the LRU bound, bad directories.
 @Suite struct UnitImageStoreTests {
     let key = UnitImageKey(modelSHA256: String(repeating: "ab", count: 32), layer: "blocks.15", unit: 3,
-                           objective: "blocks.15:3", preset: "paper-3", iterations: 30, seed: 7, inputWidth: 16, inputHeight: 12)
+                           objective: "blocks.15:3", preset: Preset.named("paper-3")!, iterations: 30, seed: 7, inputWidth: 16, inputHeight: 12)
 
     func temporaryDirectory() -> String {
         let dir = NSTemporaryDirectory() + "deepvis-store-\(UUID().uuidString)"
@@ -54,6 +54,11 @@ import Visualization
         other = key
         other.iterations = 300
         #expect(store.load(other) == nil)
+        // A manifest that redefines a preset under the same name (a new search's tuned-1) gets new images.
+        other = key
+        other.presetDefinition?.stepRule = .adam(0.5)
+        #expect(other.name == key.name && store.load(other) == nil && store.loadBest(other) == nil)
+        #expect(store.load(key) != nil)
     }
 
     @Test func truncatedOrCorruptEntriesAreIgnoredAndReplaced() throws {

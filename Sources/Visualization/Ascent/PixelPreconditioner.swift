@@ -3,7 +3,7 @@ import Tensors
 
 /// Options of the pixel parameterization that shape each step while the pixels stay the variable, so the paper's
 /// regularizers and the valid-pixel clamp act on the image exactly as before.
-public struct PixelOptions: Sendable, Equatable, Codable, CustomStringConvertible {
+public struct PixelOptions: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Scales, coarsest first: with n octaves the first n-th of the steps moves the image only at 1/2^(n−1) of its
     /// resolution, the next at twice that, the last at full resolution (deep dream's octaves as a step direction).
     public var octaves: Int

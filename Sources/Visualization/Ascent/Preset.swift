@@ -1,5 +1,5 @@
 /// How the step size is chosen each iteration (the deep visualization toolbox's `lr_policy`s, plus Adam).
-public enum StepRule: Sendable, Equatable, Codable, CustomStringConvertible {
+public enum StepRule: Sendable, Hashable, Codable, CustomStringConvertible {
     /// x ← x + η·∇, fixed η.
     case constant(Float)
     /// η = min(maxRate, desired / ‖∇‖²): under a linear model the objective rises by `desired` per step.
@@ -20,7 +20,7 @@ public enum StepRule: Sendable, Equatable, Codable, CustomStringConvertible {
 }
 
 /// What the optimizer updates.
-public enum Parameterization: Sendable, Equatable, Codable, CustomStringConvertible {
+public enum Parameterization: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The pixels themselves (paper scale), started from N(0, startStd²) around the mean image.
     case pixels(startStd: Float)
     /// Lucid-style: scaled cosine (DCT) spectrum of decorrelated colour planes through a sigmoid.
@@ -35,7 +35,7 @@ public enum Parameterization: Sendable, Equatable, Codable, CustomStringConverti
 }
 
 /// Random geometry applied to the image before each forward pass (transformation robustness).
-public struct Jitter: Sendable, Equatable, Codable, CustomStringConvertible {
+public struct Jitter: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Largest shift in pixels, each axis.
     public var shift: Int
     /// Scale factor range.
@@ -51,7 +51,7 @@ public struct Jitter: Sendable, Equatable, Codable, CustomStringConvertible {
 }
 
 /// A named recipe for gradient ascent: data, not code, so it can be listed, saved and searched over.
-public struct Preset: Sendable, Equatable, Codable {
+public struct Preset: Sendable, Hashable, Codable {
     public var name: String
     public var summary: String
     public var iterations: Int

@@ -3,7 +3,7 @@ import Tensors
 
 /// One of Yosinski et al.'s (2015) regularizers: an operator applied to the image x (paper pixel
 /// scale, [1,3,H,W]) after each gradient step. A preset lists them in the order they run.
-public enum Regularizer: Sendable, Equatable, Codable, CustomStringConvertible {
+public enum Regularizer: Sendable, Hashable, Codable, CustomStringConvertible {
     /// L2 decay: x ← (1 − θ_decay)·x.
     case decay(Float)
     /// Gaussian blur of each colour plane with σ = θ_b_width, on steps where step % θ_b_every == 0.

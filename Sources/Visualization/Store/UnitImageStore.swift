@@ -10,17 +10,20 @@ public struct UnitImageKey: Codable, Sendable, Hashable {
     public var unit: Int
     /// The objective's name, e.g. "blocks.15:3", "blocks.15:3-mean", "logit:281".
     public var objective: String
+    /// The preset's name (in file names).
     public var preset: String
+    /// The preset itself, so an entry made before a manifest redefined a preset of that name is not served.
+    public var presetDefinition: Preset?
     public var iterations: Int
     public var seed: UInt64
     public var inputWidth: Int
     public var inputHeight: Int
 
     /// A key from its parts.
-    public init(modelSHA256: String, layer: String, unit: Int, objective: String, preset: String, iterations: Int,
+    public init(modelSHA256: String, layer: String, unit: Int, objective: String, preset: Preset, iterations: Int,
                 seed: UInt64, inputWidth: Int, inputHeight: Int) {
         self.modelSHA256 = modelSHA256; self.layer = layer; self.unit = unit; self.objective = objective
-        self.preset = preset; self.iterations = iterations; self.seed = seed
+        self.preset = preset.name; presetDefinition = preset; self.iterations = iterations; self.seed = seed
         self.inputWidth = inputWidth; self.inputHeight = inputHeight
     }
 
