@@ -13,10 +13,10 @@ public final class GradientWorkspace {
     /// An empty workspace; buffers are made on first use and kept.
     public init() {}
 
-    /// A zeroed buffer of `shape`, taken from the pool when one is free.
-    func acquire(_ shape: [Int]) -> Tensor {
+    /// A buffer of `shape`, taken from the pool when one is free; zeroed unless its first writer overwrites it.
+    func acquire(_ shape: [Int], zeroed: Bool = true) -> Tensor {
         if let t = free[shape]?.popLast() {
-            t.fill(0)
+            if zeroed { t.fill(0) }
             return t
         }
         return Tensor(shape: shape)

@@ -48,6 +48,9 @@ public struct BackwardArgs {
     public let inputGrads: [Tensor?]
     public let mode: BackwardMode
     public let scratch: AnyObject?
+    /// Whether input 0's gradient buffer holds garbage and is to be *written*, not added to: only passed to ops
+    /// whose `overwritesInputGradient` says they write every element, when they are its first writer.
+    public var overwrite = false
 }
 
 /// One operator: shape rule, forward and backward together.
@@ -71,10 +74,14 @@ public protocol Op: Sendable {
     var fusesClamp: Bool { get }
     /// Bytes `makeScratch` will allocate for these shapes (nil if it would overflow), for the memory plan.
     func scratchBytes(inputs: [[Int]], output: [Int]) -> Int?
+    /// Whether `backward` can write every element of input 0's gradient (`BackwardArgs.overwrite`), which saves
+    /// zero-filling the buffer first and reading it back.
+    func overwritesInputGradient(scratch: AnyObject?) -> Bool
 }
 
 extension Op {
     public var fusesClamp: Bool { false }
+    public func overwritesInputGradient(scratch: AnyObject?) -> Bool { false }
     public func makeScratch(inputs: [[Int]], output: [Int]) -> AnyObject? { nil }
     public func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int { 0 }
     /// Ops whose scratch is proportional to the output or smaller: counted as one more output.

@@ -142,14 +142,18 @@ public final class Session {
             let n = graph.nodes[i]
             guard live.contains(n.output), let outputGrad = grads[n.output] else { continue }
             var inputGrads: [Tensor?] = []
+            // The first writer of input 0's gradient may write it instead of adding to zeros, when it can.
+            let first = n.inputs.first.map { live.contains($0) && grads[$0] == nil && n.inputs.dropFirst().allSatisfy { $0 != n.inputs[0] } } ?? false
+            let overwrite = first && n.op.overwritesInputGradient(scratch: scratch[i])
             for v in n.inputs {
                 guard live.contains(v) else { inputGrads.append(nil); continue }
-                if grads[v] == nil { grads[v] = workspace.acquire(graph.values[v].shape) }
+                if grads[v] == nil { grads[v] = workspace.acquire(graph.values[v].shape, zeroed: !overwrite || v != n.inputs[0]) }
                 inputGrads.append(grads[v])
             }
-            let args = BackwardArgs(
+            var args = BackwardArgs(
                 inputs: forwardArgs[i].inputs, output: forwardArgs[i].output, outputGrad: outputGrad,
                 inputGrads: inputGrads, mode: mode, scratch: scratch[i])
+            args.overwrite = overwrite
             n.op.backward(args)
             grads[n.output] = nil
             workspace.release(outputGrad)

@@ -158,6 +158,9 @@ public struct Conv: Op {
         }
     }
 
+    /// The 1×1 path writes every input-gradient element in one product (stride 1, no padding: inPlane = hw).
+    public func overwritesInputGradient(scratch: AnyObject?) -> Bool { (scratch as? Scratch)?.path == .pointwise }
+
     public func backward(_ a: BackwardArgs) {
         guard let gx = a.inputGrads[0] else { return }
         let s = a.scratch as! Scratch
@@ -168,12 +171,12 @@ public struct Conv: Op {
         case .pointwise where s.ownKernel:
             for b in 0..<n {
                 KernelChoice.multiply(m: cin, n: hw, k: m, a: w.data, aRowStride: 1, aColStride: cin, b: gy.data + b * m * hw, ldb: hw,
-                                    bias: nil, accumulate: true, c: gx.data + b * cin * inPlane, ldc: hw)
+                                    bias: nil, accumulate: !a.overwrite, c: gx.data + b * cin * inPlane, ldc: hw)
             }
         case .pointwise:
             for b in 0..<n {
                 BLAS.tiledGemm(transA: true, m: cin, n: hw, k: m, a: w.data, lda: cin, b: gy.data + b * m * hw, ldb: hw,
-                               beta: 1, c: gx.data + b * cin * inPlane, ldc: hw)
+                               beta: a.overwrite ? 0 : 1, c: gx.data + b * cin * inPlane, ldc: hw)
             }
         case .depthwise:
             for b in 0..<n {

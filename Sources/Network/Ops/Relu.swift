@@ -31,19 +31,36 @@ public struct Clamp: Op {
         guard let gx = a.inputGrads[0]?.data else { return }
         let x = a.inputs[0].data, gy = a.outputGrad.data
         // Branch-free 8-wide masks: the per-element `where` loop did not vectorize and was a tenth of an ascent step.
+        let n = a.output.count, o = a.overwrite
         switch a.mode {
-        case .gradient: Self.gate(a.output.count, x, gy, gx) { x, _ in (x .> low) .& (x .< high) }
-        case .deconvnet: Self.gate(a.output.count, x, gy, gx) { _, g in g .> 0 }
-        case .guided: Self.gate(a.output.count, x, gy, gx) { x, g in (g .> 0) .& (x .> low) .& (x .< high) }
+        case .gradient: Self.gate(n, x, gy, gx, overwrite: o) { x, _ in (x .> low) .& (x .< high) }
+        case .deconvnet: Self.gate(n, x, gy, gx, overwrite: o) { _, g in g .> 0 }
+        case .guided: Self.gate(n, x, gy, gx, overwrite: o) { x, g in (g .> 0) .& (x .> low) .& (x .< high) }
         }
     }
 
-    /// gx[i] += gy[i] where `pass(x, gy)` holds (NaN fails every comparison, so it never passes).
+    public func overwritesInputGradient(scratch: AnyObject?) -> Bool { true }
+
+    /// gx[i] += gy[i] where `pass(x, gy)` holds (NaN fails every comparison, so it never passes); with `overwrite`,
+    /// gx[i] = gy[i] there and 0 elsewhere.
     @inline(__always)
     static func gate(_ n: Int, _ x: UnsafeMutablePointer<Float>, _ gy: UnsafeMutablePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
-                     _ pass: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>) {
+                     overwrite: Bool, _ pass: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>) {
         let xr = UnsafeRawPointer(x), gr = UnsafeRawPointer(gy), out = UnsafeMutableRawPointer(gx)
         var i = 0
+        if overwrite {
+            while i + 8 <= n {
+                let xv = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                let gv = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                out.storeBytes(of: SIMD8<Float>().replacing(with: gv, where: pass(xv, gv)), toByteOffset: i * 4, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < n {
+                gx[i] = pass(SIMD8(repeating: x[i]), SIMD8(repeating: gy[i]))[0] ? gy[i] : 0
+                i += 1
+            }
+            return
+        }
         while i + 8 <= n {
             let xv = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
             let gv = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
