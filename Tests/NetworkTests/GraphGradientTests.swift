@@ -55,4 +55,52 @@ import TestSupport
         let gx = try s.backward(from: m, seed: .unit(channel: 0, y: 1, x: 1))
         assertClose(gx, shape: [1, 1, 3, 3], [0, 0, 0, 0, 1, 0, 0, 0, 0])
     }
+
+    /// An inverted-residual block where a value feeds a depthwise conv, a residual Add and, last, a 1×1 conv: in
+    /// reverse the 1×1 conv writes that value's gradient first (no zero-fill) and the others add to it.
+    func blockWithFanOut(low: Float, high: Float) throws -> (Graph, Int, Int) {
+        var rng = SplitMix64(seed: 230)
+        var g = Graph()
+        let x = g.addInput("x", shape: [1, 3, 6, 5])
+        func const(_ s: [Int]) -> Int { g.addConstant("w\(g.values.count)", Tensor.random(s, in: -0.5...0.5, using: &rng)) }
+        var h = try g.addNode("expand", Conv(kernel: [1, 1]), inputs: [x, const([8, 3, 1, 1]), const([8])], output: "expand.pre")
+        let a = try g.addNode("expand.act", Clamp(low: low, high: high), inputs: [h], output: "expand")
+        h = try g.addNode("dw", Conv(kernel: [3, 3], pads: [1, 1, 1, 1], group: 8), inputs: [a, const([8, 1, 3, 3])], output: "dw.pre")
+        h = try g.addNode("dw.act", Clamp(low: low, high: high), inputs: [h], output: "dw")
+        h = try g.addNode("project", Conv(kernel: [1, 1]), inputs: [h, const([8, 8, 1, 1])], output: "project")
+        let r = try g.addNode("res", Add(), inputs: [h, a], output: "res")
+        let d = try g.addNode("side", Conv(kernel: [1, 1]), inputs: [a, const([8, 8, 1, 1])], output: "side")
+        let y = try g.addNode("sum", Add(), inputs: [r, d], output: "y")
+        return (g, y, a)
+    }
+
+    @Test func firstWritersOverwriteAndLaterOnesAdd() throws {
+        // Clamps wide enough to be smooth on this input: the finite differences see the arithmetic, not kinks.
+        let (g, y, _) = try blockWithFanOut(low: -100, high: 100)
+        var rng = SplitMix64(seed: 231)
+        try checkGradient(graph: g, output: y, inputs: [Tensor.random([1, 3, 6, 5], in: -2...2, using: &rng)], label: "block with fan-out")
+    }
+
+    @Test func reusedGradientBuffersGiveWhatFreshOnesGive() throws {
+        // ReLU6 clamps: masks matter. Pooled buffers hold the previous pass's gradients; results must not show it.
+        let (g, y, a) = try blockWithFanOut(low: 0, high: 6)
+        var rng = SplitMix64(seed: 232)
+        let input = Tensor.random([1, 3, 6, 5], in: -3...3, using: &rng)
+        let reused = Session(graph: g), other = Session(graph: g, activationsInPlace: true)
+        let borrowed = GradientWorkspace()
+        reused.run(input)
+        other.run(input)
+        for mode in BackwardMode.allCases {
+            for (layer, shape) in [(y, [1, 8, 6, 5]), (a, [1, 8, 6, 5])] {
+                let seed = Tensor.random(shape, in: -1...1, using: &rng)
+                let fresh = Session(graph: g)
+                fresh.run(input)
+                let expected = try fresh.backward(from: layer, seed: .tensor(seed), mode: mode).copy()
+                assertClose(try reused.backward(from: layer, seed: .tensor(seed), mode: mode), expected, rtol: 0, atol: 0)
+                // The live probe's way: another session's activations, this thread's buffers.
+                assertClose(try other.backward(from: layer, seed: .tensor(seed), mode: mode, gradients: borrowed), expected, rtol: 0, atol: 0)
+            }
+        }
+        #expect(borrowed.bytes > 0)
+    }
 }
