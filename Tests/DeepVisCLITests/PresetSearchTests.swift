@@ -90,10 +90,11 @@ import TestSupport
         #expect(String(decoding: top, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "\(flamingo)")
     }
 
-    /// The shipped presets (tuned-1 and the model's default, modern) recomputed on two classes at 64 steps
+    /// The shipped presets (tuned-1 and the model's default, modern) recomputed on two classes at 128 steps
     /// (their full runs: Docs/VISUALIZATION.md); a lower bar than the full-length target, so a regression
-    /// in the regularizers, step rules or parameterization shows. Measured when shipped: same-model top-1
-    /// 100 % as seen (tuned-1 90 % as shown), the judge's top 5 in 90–100 % of copies.
+    /// in the regularizers, step rules, pixel options or parameterization shows. Measured when shipped: same-model
+    /// top-1 100 % and 85 % (tuned-1; its images are not faint, so seen = shown) and 100 % (modern); lite1's top 5
+    /// 70 % and 75 % (tuned-1), 100 % (modern).
     @Test func shippedPresetsKeepTheirRatesOnTwoClasses() throws {
         try Self.requireJudge()
         let out = try ExternalTools.temporaryDirectory("shipped")
@@ -101,25 +102,18 @@ import TestSupport
         let list = try CLI.run(["optimize", "--list-presets"])
         #expect(list.stdout.contains("tuned-1:") && list.stdout.contains("tuned-4:"), "\(list.stdout)")
         #expect(list.stdout.contains("(default for efficientnet-lite0)"), "\(list.stdout)")
-        let r = try CLI.run(["optimize", "--layer", "logits", "--units", "292,980", "--presets", "tuned-1,modern", "--iterations", "64",
+        let r = try CLI.run(["optimize", "--layer", "logits", "--units", "145,980", "--presets", "tuned-1,modern", "--iterations", "128",
                              "--history-every", "0", "--judge", Self.lite1, "--threads", "2", "--out", out], timeout: 900)
         #expect(r.status == 0, "\(r.stderr)")
         for preset in ["tuned-1", "modern"] {
-            for k in [292, 980] {
+            for k in [145, 980] {
                 let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/logit-\(k)-\(preset)-s0.json"))
                 let record = try JSONSerialization.jsonObject(with: data) as! [String: Any]
                 let v = record["verdicts"] as! [[String: Any]]
                 func rate(_ i: Int, _ view: String, _ key: String) -> Double { ((v[i][view] as! [String: Any])[key] as! NSNumber).doubleValue }
                 #expect(v.count == 2 && (v[1]["name"] as? String) == "efficientnet-lite1")
-                if preset == "modern" {
-                    #expect(rate(0, "seen", "top1") >= 0.8 && rate(0, "shown", "top1") >= 0.6, "\(preset) \(k): \(v)")
-                    #expect(rate(1, "seen", "top5") >= 0.5 && rate(1, "shown", "top5") >= 0.5, "\(preset) \(k): \(v)")
-                } else {
-                    // tuned-1 meets the judge target on 2 of 12 classes (Docs/VISUALIZATION.md), and at 64 steps its
-                    // judge rates on one class swing with floating-point rounding (another GEMM kernel moved lite1's
-                    // top-5 on class 292 from 90 % to 0–30 %): only the optimized network's own evidence is a stable bar.
-                    #expect(rate(0, "seen", "top5") >= 0.6 && rate(0, "shown", "top1") >= 0.6, "\(preset) \(k): \(v)")
-                }
+                #expect(rate(0, "seen", "top1") >= 0.6 && rate(0, "shown", "top1") >= 0.6, "\(preset) \(k): \(v)")
+                #expect(rate(1, "seen", "top5") >= 0.5 && rate(1, "shown", "top5") >= 0.5, "\(preset) \(k): \(v)")
             }
         }
     }
