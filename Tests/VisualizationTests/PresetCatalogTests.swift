@@ -34,6 +34,10 @@ import Visualization
         #expect { try PresetCatalog(for: try Self.manifest(", \"presets\": \(json)")) } throws: { "\($0)".contains("built in") }
         #expect { try PresetCatalog(for: try Self.manifest(", \"default_preset\": \"nope\"")) } throws: { "\($0)".contains("'nope'") }
         #expect { try PresetCatalog.builtIn.named("nope") } throws: { "\($0)".contains("paper-1, paper-2") }
+        let deep = Preset(name: "deep", summary: "x", iterations: 8, stepRule: .constant(1), regularizers: [],
+                          pixelOptions: PixelOptions(octaves: 99))
+        let deepJSON = String(decoding: try JSONEncoder().encode([deep]), as: UTF8.self)
+        #expect { try PresetCatalog(for: try Self.manifest(", \"presets\": \(deepJSON)")) } throws: { "\($0)".contains("octaves 99 is outside 1…8") }
     }
 
     @Test func searchPlanIsDeterministicPerSeedAndHalves() {

@@ -15,6 +15,9 @@ public struct PixelOptions: Sendable, Hashable, Codable, CustomStringConvertible
         self.octaves = octaves; self.decorrelatedColour = decorrelatedColour
     }
 
+    /// The most octaves a preset may ask for (the coarsest step is then 1/128 of the image).
+    public static let maxOctaves = 8
+
     /// Whether these options change anything.
     public var isActive: Bool { octaves > 1 || decorrelatedColour }
 
@@ -50,7 +53,7 @@ public struct PixelPreconditioner: Sendable {
 
     /// The resolution divisor at `step` of `iterations`: 2^(n−1) in the first octave, 1 in the last.
     public func factor(step: Int, iterations: Int) -> Int {
-        let n = max(1, options.octaves)
+        let n = min(max(1, options.octaves), PixelOptions.maxOctaves)
         let octave = min(n - 1, step * n / max(iterations, 1))
         return 1 << (n - 1 - octave)
     }

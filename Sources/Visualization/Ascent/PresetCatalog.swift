@@ -31,6 +31,9 @@ public struct PresetCatalog: Sendable {
                 // The paper's presets are the reference: a manifest may not redefine the built-ins.
                 throw PresetError.badManifest("\(path): preset '\(p.name)' is built in (index \(i)); give it another name")
             }
+            if let o = p.pixelOptions, !(1...PixelOptions.maxOctaves).contains(o.octaves) {
+                throw PresetError.badManifest("\(path): preset '\(p.name)': octaves \(o.octaves) is outside 1…\(PixelOptions.maxOctaves)")
+            }
             list.append(p)
         }
         let name = section.default_preset ?? Preset.defaultName
