@@ -141,13 +141,16 @@ public final class Session {
         for i in nodeList.reversed() {
             let n = graph.nodes[i]
             guard live.contains(n.output), let outputGrad = grads[n.output] else { continue }
+            // The first writer of input 0's gradient may write it instead of adding to zeros, when the op can and the
+            // value is not also another of its inputs.
+            var overwrite = false
+            if let v = n.inputs.first, live.contains(v), grads[v] == nil, !n.inputs.dropFirst().contains(v) {
+                overwrite = n.op.overwritesInputGradient(scratch: scratch[i])
+            }
             var inputGrads: [Tensor?] = []
-            // The first writer of input 0's gradient may write it instead of adding to zeros, when it can.
-            let first = n.inputs.first.map { live.contains($0) && grads[$0] == nil && n.inputs.dropFirst().allSatisfy { $0 != n.inputs[0] } } ?? false
-            let overwrite = first && n.op.overwritesInputGradient(scratch: scratch[i])
             for v in n.inputs {
                 guard live.contains(v) else { inputGrads.append(nil); continue }
-                if grads[v] == nil { grads[v] = workspace.acquire(graph.values[v].shape, zeroed: !overwrite || v != n.inputs[0]) }
+                if grads[v] == nil { grads[v] = workspace.acquire(graph.values[v].shape, zeroed: !(overwrite && v == n.inputs[0])) }
                 inputGrads.append(grads[v])
             }
             var args = BackwardArgs(

@@ -48,29 +48,17 @@ public struct Clamp: Op {
                      overwrite: Bool, _ pass: (SIMD8<Float>, SIMD8<Float>) -> SIMDMask<SIMD8<Int32>>) {
         let xr = UnsafeRawPointer(x), gr = UnsafeRawPointer(gy), out = UnsafeMutableRawPointer(gx)
         var i = 0
-        if overwrite {
-            while i + 8 <= n {
-                let xv = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                let gv = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                out.storeBytes(of: SIMD8<Float>().replacing(with: gv, where: pass(xv, gv)), toByteOffset: i * 4, as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < n {
-                gx[i] = pass(SIMD8(repeating: x[i]), SIMD8(repeating: gy[i]))[0] ? gy[i] : 0
-                i += 1
-            }
-            return
-        }
+        // `overwrite` is loop-invariant, so the compiler unswitches it: the overwriting loop never reads gx.
         while i + 8 <= n {
             let xv = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
             let gv = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            let acc = out.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let acc = overwrite ? SIMD8<Float>() : out.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
             out.storeBytes(of: acc.replacing(with: acc + gv, where: pass(xv, gv)), toByteOffset: i * 4, as: SIMD8<Float>.self)
             i += 8
         }
         while i < n {
-            let m = pass(SIMD8(repeating: x[i]), SIMD8(repeating: gy[i]))
-            if m[0] { gx[i] += gy[i] }
+            let acc = overwrite ? 0 : gx[i]
+            gx[i] = pass(SIMD8(repeating: x[i]), SIMD8(repeating: gy[i]))[0] ? acc + gy[i] : acc
             i += 1
         }
     }

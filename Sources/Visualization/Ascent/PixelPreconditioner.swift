@@ -37,6 +37,8 @@ public struct PixelPreconditioner: Sendable {
     let width: Int, height: Int
     /// C = M Mᵀ for M the colour basis of `SpectralParameter`, row-major 3×3.
     private let colour: [Float]
+    /// Row and column upsampling for each coarse octave's divisor, made once rather than every step.
+    private let upsampling: [Int: (rows: BilinearUpsampling, cols: BilinearUpsampling)]
 
     /// The step direction for an image of `width`×`height`.
     public init(options: PixelOptions, width: Int, height: Int) {
@@ -49,14 +51,20 @@ public struct PixelPreconditioner: Sendable {
             }
         }
         colour = c
+        upsampling = Dictionary(uniqueKeysWithValues: (1..<Self.scales(options)).map { k in
+            (1 << k, (BilinearUpsampling(output: height, factor: 1 << k), BilinearUpsampling(output: width, factor: 1 << k)))
+        })
     }
 
     /// The resolution divisor at `step` of `iterations`: 2^(n−1) in the first octave, 1 in the last.
     public func factor(step: Int, iterations: Int) -> Int {
-        let n = min(max(1, options.octaves), PixelOptions.maxOctaves)
+        let n = Self.scales(options)
         let octave = min(n - 1, step * n / max(iterations, 1))
         return 1 << (n - 1 - octave)
     }
+
+    /// The octaves used: a preset's count held to 1…`maxOctaves` (the catalog refuses others from a manifest).
+    private static func scales(_ options: PixelOptions) -> Int { min(max(1, options.octaves), PixelOptions.maxOctaves) }
 
     /// B Bᵀ g for a [1,3,H,W] gradient.
     public func apply(_ g: Tensor, step: Int, iterations: Int) -> Tensor {
@@ -73,8 +81,7 @@ public struct PixelPreconditioner: Sendable {
             }
         }
         let f = factor(step: step, iterations: iterations)
-        guard f > 1 else { return out }
-        let rows = BilinearUpsampling(output: height, factor: f), cols = BilinearUpsampling(output: width, factor: f)
+        guard f > 1, let (rows, cols) = upsampling[f] else { return out }
         // U Uᵀ / f²: Uᵀ sums about f² pixels into each coarse one, so this keeps the gradient's scale.
         let norm = 1 / Float(f * f)
         for ch in 0..<3 {
