@@ -10,8 +10,10 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public let shape: [Int]
     /// Number of elements (the product of `shape`).
     public let count: Int
-    /// The storage, owned by this tensor.
+    /// The storage: this tensor's own, or the first elements of `storage`'s.
     public let data: UnsafeMutablePointer<Float>
+    /// The tensor whose storage this one views, kept alive while the view is; nil when the storage is its own.
+    public let storage: Tensor?
 
     /// A zero-filled tensor.
     public init(shape: [Int]) {
@@ -24,6 +26,19 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
             fatalError("Tensor: out of memory for \(count) floats \(shape)")
         }
         data = p.bindMemory(to: Float.self, capacity: max(count, 1))
+        storage = nil
+    }
+
+    /// A tensor of `shape` over the first elements of `storage`'s buffer (at least as many), without copying:
+    /// lets a pool hand out one buffer for values of different shapes at different times.
+    public init(viewing storage: Tensor, shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        precondition(count <= storage.count, "Tensor: a view of \(shape) over \(storage.count) elements")
+        let owner = storage.storage ?? storage
+        self.storage = owner
+        data = owner.data
     }
 
     /// A tensor holding a copy of `values`, which must have `shape`'s element count.
@@ -39,7 +54,7 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         data.update(repeating: value, count: count)
     }
 
-    deinit { free(data) }
+    deinit { if storage == nil { free(data) } }
 
     /// A copy of the elements.
     public var array: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }

@@ -26,6 +26,12 @@ final class RenderTarget {
         }
         // Nearest-neighbour scaling keeps activation pixels crisp when tiles are enlarged.
         SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "0")
+        // The software renderer presents through the window surface. Unless told otherwise, SDL on Linux first
+        // opens a throwaway OpenGL context to decide whether to present with GL; on Mesa that loads llvmpipe
+        // (libLLVM, ~60 MB resident for the life of the process) only to choose X11 shared memory after all.
+        // Shared memory presents our frames at least as fast. SDL_FRAMEBUFFER_ACCELERATION in the environment
+        // still wins, as a normal-priority hint does not override it.
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0")
         guard SDL_InitSubSystem(UInt32(SDL_INIT_VIDEO)) == 0 else { throw .noDisplay(ViewerError.sdlMessage()) }
         do {
             switch output {

@@ -103,4 +103,33 @@ import TestSupport
         }
         #expect(borrowed.bytes > 0)
     }
+
+    @Test func oneBufferServesGradientsOfDifferentShapes() throws {
+        // Maps that shrink (stride 2) and grow (1×1 expand): the workspace hands out views of one buffer for
+        // values of other shapes, which must not leak one value's leftovers into another's gradient.
+        var rng = SplitMix64(seed: 233)
+        var g = Graph()
+        let x = g.addInput("x", shape: [1, 3, 8, 8])
+        func const(_ s: [Int]) -> Int { g.addConstant("w\(g.values.count)", Tensor.random(s, in: -0.5...0.5, using: &rng)) }
+        var h = try g.addNode("expand", Conv(kernel: [1, 1]), inputs: [x, const([16, 3, 1, 1]), const([16])], output: "expand.pre")
+        h = try g.addNode("expand.act", Clamp(low: 0, high: 6), inputs: [h], output: "expand")
+        h = try g.addNode("dw", Conv(kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 16), inputs: [h, const([16, 1, 3, 3])], output: "dw.pre")
+        let small = try g.addNode("dw.act", Clamp(low: 0, high: 6), inputs: [h], output: "dw")
+        h = try g.addNode("widen", Conv(kernel: [1, 1]), inputs: [small, const([40, 16, 1, 1])], output: "widen")
+        let wide = try g.addNode("widen.act", Clamp(low: 0, high: 6), inputs: [h], output: "wide")
+        let input = Tensor.random([1, 3, 8, 8], in: -3...3, using: &rng)
+        let session = Session(graph: g)
+        session.run(input)
+        let shared = GradientWorkspace()
+        for mode in BackwardMode.allCases {
+            for (layer, shape) in [(wide, [1, 40, 4, 4]), (small, [1, 16, 4, 4]), (wide, [1, 40, 4, 4])] {
+                let seed = Tensor.random(shape, in: -1...1, using: &rng)
+                let expected = try session.backward(from: layer, seed: .tensor(seed), mode: mode, gradients: GradientWorkspace()).copy()
+                assertClose(try session.backward(from: layer, seed: .tensor(seed), mode: mode, gradients: shared), expected, rtol: 0, atol: 0)
+            }
+        }
+        // Every value's gradient at once would be 16·64·2 + 16·16·2 + 40·16·2 floats (plus the input's); the pool
+        // holds what is live at once: no more than two 16×8×8 maps beside the input's gradient.
+        #expect(shared.bytes <= (2 * 16 * 64 + 3 * 64) * 4)
+    }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import Tensors
 import TensorsAVX512
 
@@ -38,11 +39,14 @@ final class DepthwiseScratch {
         // Slack after the phase planes: the last SIMD vector of the wide plane may read past them.
         phasesCount = s * s * phase + wideCount
         perSlot = phasesCount + wideCount
-        // Zeroed once: the padding positions of the phase planes are never written afterwards.
-        buffer = .allocate(capacity: perSlot * Self.slots)
-        buffer.initialize(repeating: 0, count: perSlot * Self.slots)
+        // Zeroed once: the padding positions of the phase planes are never written afterwards. calloc's fresh zero
+        // pages cost memory only for the slots a thread actually uses (as many as Parallel.threads).
+        guard let p = calloc(perSlot * Self.slots, MemoryLayout<Float>.stride) else {
+            fatalError("DepthwiseScratch: out of memory for \(perSlot * Self.slots) floats")
+        }
+        buffer = p.bindMemory(to: Float.self, capacity: perSlot * Self.slots)
     }
-    deinit { buffer.deallocate() }
+    deinit { free(buffer) }
 
     /// Whether the wide-row form applies (equal strides, no dilation).
     static func supports(_ g: ConvGeometry) -> Bool {
