@@ -48,6 +48,10 @@ import Testing
         Case(x: [1, 5, 6, 5], m: 3, k: [1, 1], pads: [1, 0, 0, 1]),                          // padded 1×1
         Case(x: [1, 3, 12, 13], m: 3, k: [5, 5], strides: [2, 2], pads: [1, 2, 2, 1], group: 3), // 5×5 stride 2, uneven pads
         Case(x: [2, 9, 14, 13], m: 9, k: [3, 3], pads: [1, 1, 1, 1], group: 9),             // depthwise, batch 2, several SIMD blocks
+        Case(x: [1, 3, 5, 21], m: 3, k: [3, 3], pads: [1, 1, 1, 1], group: 3),              // depthwise rows copied whole, 8-wide tail overlap
+        Case(x: [1, 2, 5, 70], m: 2, k: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], group: 2), // stride 2, rows deinterleaved in vectors
+        Case(x: [1, 5, 1, 1], m: 5, k: [3, 3], pads: [1, 1, 1, 1], group: 5),               // depthwise on a 1×1 map
+        Case(x: [1, 4, 4, 8], m: 4, k: [5, 5], pads: [2, 2, 2, 2], group: 4),               // rows of exactly one vector
     ]
 
     /// The adjoint written as a loop: gx[n,c,iy,ix] += w[m,c,ky,kx] · gy[n,m,oy,ox] for every tap that reads (iy, ix).
@@ -147,6 +151,33 @@ import Testing
 }
 
 /// Sharing a conv's buffer with its activation changes nothing observable but the dropped values.
+@Suite struct FusedDepthwiseClampTests {
+    /// Depthwise + Clip as the importer leaves them (the session fuses the clamp into the convolution), in place and
+    /// not, against the definition followed by the clamp; widths below, at and above one 8-float vector.
+    @Test(arguments: [[1, 5, 7, 7], [1, 3, 6, 9], [1, 4, 12, 20], [1, 3, 14, 14]])
+    func matchesDefinitionThenClamp(_ shape: [Int]) throws {
+        var rng = SplitMix64(seed: 32)
+        for stride in [1, 2] {
+            var g = Graph()
+            let x = g.addInput("x", shape: shape)
+            let conv = Conv(kernel: [3, 3], strides: [stride, stride], pads: [1, 1, 1, 1], group: shape[1])
+            let w = Tensor.random([shape[1], 1, 3, 3], using: &rng), b = Tensor.random([shape[1]], using: &rng)
+            let c = try g.addNode("dw", conv, inputs: [x, g.addConstant("w", w), g.addConstant("b", b)], output: "dw.pre")
+            let a = try g.addNode("act", Clamp(low: 0, high: 0.5), inputs: [c], output: "act")
+            g.outputs = [a]
+            let input = Tensor.random(shape, in: -3...3, using: &rng)
+            let pre = ConvTests.naive(input, w, b, conv)
+            let expected = Tensor(shape: pre.shape, values: pre.array.map { min(max($0, 0), 0.5) })
+            for inPlace in [false, true] {
+                let session = Session(graph: g, activationsInPlace: inPlace)
+                session.run(input)
+                assertClose(session.values[a], expected)
+                if !inPlace { assertClose(session.values[c], pre) }
+            }
+        }
+    }
+}
+
 @Suite struct InPlaceActivationTests {
     @Test func sameActivationsAndGradientsWithSharedBuffers() throws {
         var rng = SplitMix64(seed: 31)

@@ -110,8 +110,9 @@ public struct Conv: Op {
         let n = x.shape[0], cin = x.shape[1], m = w.shape[0], g = geometry(x.shape)
         let hw = g.outH * g.outW, inPlane = g.inH * g.inW
         let bias = a.inputs.count > 2 ? UnsafePointer(a.inputs[2].data) : nil
-        // Start from the bias (or zero) so every path can accumulate with beta = 1; our kernel adds the bias itself.
-        for b in 0..<n where !s.ownKernel {
+        // Start from the bias (or zero) so every path can accumulate with beta = 1; our kernel and the wide-row
+        // depthwise add the bias themselves.
+        for b in 0..<n where !s.ownKernel && !(s.path == .depthwise && s.depthwise != nil) {
             for oc in 0..<m {
                 (y.data + (b * m + oc) * hw).update(repeating: a.inputs.count > 2 ? a.inputs[2][oc] : 0, count: hw)
             }
@@ -134,7 +135,7 @@ public struct Conv: Op {
             }
         case .depthwise:
             for b in 0..<n {
-                Depthwise.forward(x: x.data + b * cin * inPlane, w: w.data, y: y.data + b * m * hw, channels: cin, g,
+                Depthwise.forward(x: x.data + b * cin * inPlane, w: w.data, bias: bias, y: y.data + b * m * hw, channels: cin, g,
                                   scratch: s.depthwise, epilogue: a.epilogue, outputOffset: b * m * hw)
             }
         case .im2col:

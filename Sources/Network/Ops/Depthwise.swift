@@ -22,6 +22,10 @@ final class DepthwiseScratch {
     let phasesCount: Int
     let perSlot: Int
     let buffer: UnsafeMutablePointer<Float>
+    /// For narrow planes: each input element's offset in the phase planes, so the scatter is one tight loop
+    /// instead of a short copy (or a strided walk) per row and phase. Empty for wide planes, whose rows are
+    /// copied whole (stride 1) or deinterleaved in vectors (stride 2).
+    let scatterIndex: [Int32]
 
     init(_ g: ConvGeometry) {
         self.g = g
@@ -45,6 +49,18 @@ final class DepthwiseScratch {
             fatalError("DepthwiseScratch: out of memory for \(perSlot * Self.slots) floats")
         }
         buffer = p.bindMemory(to: Float.self, capacity: perSlot * Self.slots)
+        var index: [Int32] = []
+        if g.inW < (s > 1 ? 64 : 16) {
+            index.reserveCapacity(g.inH * g.inW)
+            for iy in 0..<g.inH {
+                let py = iy + g.padTop
+                for ix in 0..<g.inW {
+                    let px = ix + g.padLeft
+                    index.append(Int32(((py % s) * s + px % s) * phase + (py / s) * pw + px / s))
+                }
+            }
+        }
+        scatterIndex = index
     }
     deinit { free(buffer) }
 
@@ -55,11 +71,11 @@ final class DepthwiseScratch {
 }
 
 enum Depthwise {
-    /// y[c] += w[c] ⋆ x[c]; y holds the bias already.
+    /// y[c] = bias[c] + w[c] ⋆ x[c]. Without scratch (the plain loop), y must hold the bias already.
     /// `epilogue`, if given, is applied to each channel right after it is computed; `y` is at element
     /// `outputOffset` of the epilogue's tensors.
-    static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, channels: Int,
-                        _ g: ConvGeometry, scratch: DepthwiseScratch?, epilogue: ClampEpilogue? = nil, outputOffset: Int = 0) {
+    static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
+                        channels: Int, _ g: ConvGeometry, scratch: DepthwiseScratch?, epilogue: ClampEpilogue? = nil, outputOffset: Int = 0) {
         guard let sc = scratch else {
             forwardDirect(x: x, w: w, y: y, channels: channels, g)
             epilogue?.apply(from: y - outputOffset, offset: outputOffset, count: channels * g.outH * g.outW)
@@ -67,27 +83,76 @@ enum Depthwise {
         }
         let ow = g.outW, oh = g.outH, plane = oh * ow, inPlane = g.inH * g.inW, kk = g.kernelH * g.kernelW
         let pw = sc.pw
+        // Where the clamped values go: nil when there is no clamp; y itself when the clamp is in place.
+        let activated = epilogue.map { $0.output.data + outputOffset }
+        let low = epilogue?.low ?? 0, high = epilogue?.high ?? 0
         Parallel.forChunks(channels, maxChunks: DepthwiseScratch.slots) { range, slot in
             let phases = sc.buffer + slot * sc.perSlot
             let wide = phases + sc.phasesCount
             sc.offsets.withUnsafeBufferPointer { offsets in
-                for c in range {
-                    scatter(x + c * inPlane, into: phases, sc)
-                    accumulate(taps: w + c * kk, offsets: offsets, from: phases, into: wide, count: sc.wideCount)
-                    let yc = y + c * plane
-                    for oy in 0..<oh {
-                        let dst = yc + oy * ow, srcRow = wide + oy * pw
-                        for ox in 0..<ow { dst[ox] += srcRow[ox] }
+                sc.scatterIndex.withUnsafeBufferPointer { index in
+                    for c in range {
+                        if index.isEmpty { scatterRows(x + c * inPlane, into: phases, sc) } else { scatter(x + c * inPlane, by: index, into: phases) }
+                        accumulate(taps: w + c * kk, offsets: offsets, from: phases, into: wide, count: sc.wideCount)
+                        let b = bias?[c] ?? 0
+                        for oy in 0..<oh {
+                            let o = c * plane + oy * ow
+                            store(wide + oy * pw, count: ow, bias: b, preActivation: activated == y ? nil : y + o,
+                                  activated: activated.map { $0 + o }, low: low, high: high, mayOverrun: oy < oh - 1)
+                        }
                     }
-                    epilogue?.apply(from: y - outputOffset, offset: outputOffset + c * plane, count: plane)
                 }
             }
         }
     }
 
-    /// Copies one input plane into the interior of its zero-padded phase planes.
+    /// One output row from the wide plane: pre-activation = wide + bias, activated = clamp(pre-activation); either
+    /// may be nil (no separate pre-activation, or no clamp). Rows of 8 or more end with one vector that overlaps
+    /// the previous one; a shorter row may be written as a whole vector that runs into the next row
+    /// (`mayOverrun`: the next row of this plane is written afterwards), else element by element.
     @inline(__always)
-    static func scatter(_ xc: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>, _ sc: DepthwiseScratch) {
+    static func store(_ wide: UnsafePointer<Float>, count: Int, bias: Float, preActivation: UnsafeMutablePointer<Float>?,
+                      activated: UnsafeMutablePointer<Float>?, low: Float, high: Float, mayOverrun: Bool) {
+        let b8 = SIMD8<Float>(repeating: bias), lo8 = SIMD8<Float>(repeating: low), hi8 = SIMD8<Float>(repeating: high)
+        let src = UnsafeRawPointer(wide)
+        @inline(__always) func vector(at i: Int) {
+            let v = src.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) + b8
+            if let p = preActivation { UnsafeMutableRawPointer(p).storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self) }
+            if let a = activated {
+                UnsafeMutableRawPointer(a).storeBytes(of: v.replacing(with: lo8, where: v .< lo8).replacing(with: hi8, where: v .> hi8),
+                                                      toByteOffset: i * 4, as: SIMD8<Float>.self)
+            }
+        }
+        if count < 8 {
+            if mayOverrun {
+                vector(at: 0)
+            } else {
+                for i in 0..<count {
+                    let v = wide[i] + bias
+                    preActivation?[i] = v
+                    activated?[i] = min(max(v, low), high)
+                }
+            }
+            return
+        }
+        var i = 0
+        while i + 8 <= count {
+            vector(at: i)
+            i += 8
+        }
+        if i < count { vector(at: count - 8) }
+    }
+
+    /// Copies one input plane into the interior of its zero-padded phase planes by the precomputed index.
+    @inline(__always)
+    static func scatter(_ xc: UnsafePointer<Float>, by index: UnsafeBufferPointer<Int32>, into phases: UnsafeMutablePointer<Float>) {
+        for i in 0..<index.count { phases[Int(index[i])] = xc[i] }
+    }
+
+    /// Copies one input plane of a wide layer into the interior of its zero-padded phase planes, row by row
+    /// (stride 2: 16 inputs deinterleaved into 8 columns of each of two phases per step).
+    @inline(__always)
+    static func scatterRows(_ xc: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>, _ sc: DepthwiseScratch) {
         let g = sc.g, s = g.strideH, pw = sc.pw, phase = sc.ph * pw
         for iy in 0..<g.inH {
             let py = iy + g.padTop
