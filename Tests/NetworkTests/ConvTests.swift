@@ -52,6 +52,8 @@ import Testing
         Case(x: [1, 2, 5, 70], m: 2, k: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], group: 2), // stride 2, rows deinterleaved in vectors
         Case(x: [1, 5, 1, 1], m: 5, k: [3, 3], pads: [1, 1, 1, 1], group: 5),               // depthwise on a 1×1 map
         Case(x: [1, 4, 4, 8], m: 4, k: [5, 5], pads: [2, 2, 2, 2], group: 4),               // rows of exactly one vector
+        Case(x: [1, 3, 2, 2], m: 3, k: [3, 3], pads: [1, 1, 1, 1], group: 3),               // planes shorter than one vector
+        Case(x: [1, 3, 3, 3], m: 3, k: [3, 3], pads: [1, 1, 1, 1], group: 3),               // rows short, plane just over a vector
     ]
 
     /// The adjoint written as a loop: gx[n,c,iy,ix] += w[m,c,ky,kx] · gy[n,m,oy,ox] for every tap that reads (iy, ix).

@@ -98,7 +98,7 @@ enum Depthwise {
                         for oy in 0..<oh {
                             let o = c * plane + oy * ow
                             store(wide + oy * pw, count: ow, bias: b, preActivation: activated == y ? nil : y + o,
-                                  activated: activated.map { $0 + o }, low: low, high: high, mayOverrun: oy < oh - 1)
+                                  activated: activated.map { $0 + o }, low: low, high: high, mayOverrun: (oh - oy) * ow >= 8)
                         }
                     }
                 }
@@ -108,8 +108,9 @@ enum Depthwise {
 
     /// One output row from the wide plane: pre-activation = wide + bias, activated = clamp(pre-activation); either
     /// may be nil (no separate pre-activation, or no clamp). Rows of 8 or more end with one vector that overlaps
-    /// the previous one; a shorter row may be written as a whole vector that runs into the next row
-    /// (`mayOverrun`: the next row of this plane is written afterwards), else element by element.
+    /// the previous one. A shorter row may be written as a whole vector that runs into the rows after it
+    /// (`mayOverrun`: this row and the ones after it in the plane, all written afterwards, hold at least 8
+    /// elements, and so do their wide rows), else element by element.
     @inline(__always)
     static func store(_ wide: UnsafePointer<Float>, count: Int, bias: Float, preActivation: UnsafeMutablePointer<Float>?,
                       activated: UnsafeMutablePointer<Float>?, low: Float, high: Float, mayOverrun: Bool) {
