@@ -37,6 +37,20 @@ extension BLAS {
         columnBlock: Int = 2048, tile: ((Range<Int>, Range<Int>) -> Void)? = nil
     ) {
         let threads = Parallel.threads
+        if m == 1 && k > 0 {
+            // A single row (a classifier on one image) is a matrix-vector product: sgemv streams op(B) once,
+            // where sgemm first copied all of it into packed panels (0.59 against onnxruntime's 0.18 ms for
+            // EfficientNet's 1280 → 1000 layer).
+            Parallel.forChunks(n, maxChunks: threads) { cols, _ in
+                guard !cols.isEmpty else { return }
+                let bTile = transB ? b + cols.lowerBound * ldb : b + cols.lowerBound
+                // Row-major op(B)ᵀ: transB means B is [N, K], so y = B·a without a transpose.
+                cblas_sgemv(CblasRowMajor, transB ? CblasNoTrans : CblasTrans, Int32(transB ? cols.count : k), Int32(transB ? k : cols.count),
+                            alpha, bTile, Int32(ldb), a, Int32(transA ? lda : 1), beta, c + cols.lowerBound, 1)
+                tile?(0..<1, cols)
+            }
+            return
+        }
         let colTiles = max(1, (n + columnBlock - 1) / columnBlock)
         // Enough column tiles to keep every thread busy; otherwise split the rows too.
         let rowTiles = colTiles >= threads || m < 16 * threads ? 1 : threads
