@@ -50,6 +50,8 @@ import Testing
         Case(x: [2, 9, 14, 13], m: 9, k: [3, 3], pads: [1, 1, 1, 1], group: 9),             // depthwise, batch 2, several SIMD blocks
         Case(x: [1, 3, 5, 21], m: 3, k: [3, 3], pads: [1, 1, 1, 1], group: 3),              // depthwise rows copied whole, 8-wide tail overlap
         Case(x: [1, 2, 5, 70], m: 2, k: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], group: 2), // stride 2, rows deinterleaved in vectors
+        Case(x: [1, 2, 6, 67], m: 2, k: [5, 5], strides: [2, 2], pads: [1, 1, 2, 2], group: 2), // the same from an odd padded column
+        Case(x: [1, 2, 7, 20], m: 2, k: [3, 3], strides: [3, 3], pads: [1, 1, 1, 1], group: 2), // stride 3, rows walked phase by phase
         Case(x: [1, 5, 1, 1], m: 5, k: [3, 3], pads: [1, 1, 1, 1], group: 5),               // depthwise on a 1×1 map
         Case(x: [1, 4, 4, 8], m: 4, k: [5, 5], pads: [2, 2, 2, 2], group: 4),               // rows of exactly one vector
         Case(x: [1, 3, 2, 2], m: 3, k: [3, 3], pads: [1, 1, 1, 1], group: 3),               // planes shorter than one vector

@@ -22,8 +22,8 @@ final class DepthwiseScratch {
     let phasesCount: Int
     let perSlot: Int
     let buffer: UnsafeMutablePointer<Float>
-    /// For narrow planes: each input element's offset in the phase planes, so the scatter is one tight loop
-    /// instead of a short copy (or a strided walk) per row and phase. Empty for wide planes, whose rows are
+    /// For planes under 16 columns: each input element's offset in the phase planes, so the scatter is one tight
+    /// loop instead of a short copy (or a strided walk) per row and phase. Empty for wider planes, whose rows are
     /// copied whole (stride 1) or deinterleaved in vectors (stride 2).
     let scatterIndex: [Int32]
 
@@ -50,7 +50,7 @@ final class DepthwiseScratch {
         }
         buffer = p.bindMemory(to: Float.self, capacity: perSlot * Self.slots)
         var index: [Int32] = []
-        if g.inW < (s > 1 ? 64 : 16) {
+        if g.inW < 16 {
             index.reserveCapacity(g.inH * g.inW)
             for iy in 0..<g.inH {
                 let py = iy + g.padTop
@@ -151,10 +151,14 @@ enum Depthwise {
     }
 
     /// Copies one input plane of a wide layer into the interior of its zero-padded phase planes, row by row
-    /// (stride 2: 16 inputs deinterleaved into 8 columns of each of two phases per step).
+    /// (stride 2: `scatterRowsStride2`; larger strides column phase by column phase).
     @inline(__always)
     static func scatterRows(_ xc: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>, _ sc: DepthwiseScratch) {
         let g = sc.g, s = g.strideH, pw = sc.pw, phase = sc.ph * pw
+        if s == 2 {
+            scatterRowsStride2(xc, into: phases, sc)
+            return
+        }
         for iy in 0..<g.inH {
             let py = iy + g.padTop
             let rowBase = phases + ((py % s) * s) * phase + (py / s) * pw
@@ -170,17 +174,36 @@ enum Depthwise {
                 let dst = rowBase + qx * phase + (first + g.padLeft) / s
                 let from = src + first
                 let n = (g.inW - 1 - first) / s + 1
-                var k = 0
-                if s == 2 {
-                    // Deinterleave 16 inputs into 8 phase columns per step.
-                    let raw = UnsafeRawPointer(from), out = UnsafeMutableRawPointer(dst)
-                    while k + 8 <= n && first + 2 * k + 16 <= g.inW {
-                        let v = raw.loadUnaligned(fromByteOffset: 2 * k * 4, as: SIMD16<Float>.self)
-                        out.storeBytes(of: v.evenHalf, toByteOffset: k * 4, as: SIMD8<Float>.self)
-                        k += 8
-                    }
-                }
-                while k < n { dst[k] = from[k * s]; k += 1 }
+                for k in 0..<n { dst[k] = from[k * s] }
+            }
+        }
+    }
+
+    /// Stride 2: each pair of inputs (even padded column, odd padded column) lands in the same column of the two
+    /// column phases, so one 16-float load gives 8 columns of both (its even and odd halves).
+    @inline(__always)
+    static func scatterRowsStride2(_ xc: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>, _ sc: DepthwiseScratch) {
+        let g = sc.g, pw = sc.pw, phase = sc.ph * pw, inW = g.inW
+        // The first input column whose padded column is even, and where its pair lands.
+        let first = g.padLeft & 1, column0 = (first + g.padLeft) >> 1
+        for iy in 0..<g.inH {
+            let py = iy + g.padTop
+            let even = phases + (py & 1) * 2 * phase + (py >> 1) * pw   // column phase 0 of this row phase
+            let odd = even + phase
+            let src = xc + iy * inW
+            if first == 1 { odd[column0 - 1] = src[0] }
+            let raw = UnsafeRawPointer(src + first)
+            var j = 0
+            while first + 2 * j + 16 <= inW {
+                let v = raw.loadUnaligned(fromByteOffset: 2 * j * 4, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(even + column0 + j).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(odd + column0 + j).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                j += 8
+            }
+            while first + 2 * j < inW {
+                even[column0 + j] = src[first + 2 * j]
+                if first + 2 * j + 1 < inW { odd[column0 + j] = src[first + 2 * j + 1] }
+                j += 1
             }
         }
     }
