@@ -17,18 +17,22 @@ extension Depthwise {
         }
         let s = g.strideH, pw = sc.pw, plane = sc.ph * pw, kk = g.kernelH * g.kernelW
         let ow = g.outW, oh = g.outH, outPlane = oh * ow, inPlane = g.inH * g.inW
-        let planeRounded = (plane + 31) / 32 * 32
         // Taps grouped by phase plane: their filter index and in-plane offset.
         var taps = [[(tap: Int, offset: Int)]](repeating: [], count: s * s)
         for (t, off) in sc.offsets.enumerated() { taps[off / plane].append((t, off % plane)) }
         let margin = sc.offsets.map { $0 % plane }.max() ?? 0
         // Per phase: the shifts into the zero-margined gradient plane, as `accumulate` reads them.
         let shifts = taps.map { $0.map { margin - $0.offset } }
-        let gradCount = margin + planeRounded + 32
+        let gradCount = margin + (plane + 31) / 32 * 32 + 32
         let phaseEmpty = taps.map(\.isEmpty)
+        // The phase planes are laid out as the forward's (`plane` apart), so the forward's scatter index maps each
+        // input pixel to its entry. `accumulate` writes whole vectors, up to 31 floats past a plane: into the next
+        // plane, which is computed afterwards, or into the slack after the last.
+        let planesCount = s * s * plane + 32
+        let byIndex = !sc.scatterIndex.isEmpty && !phaseEmpty.contains(true)
         Parallel.forChunks(channels, maxChunks: DepthwiseScratch.slots) { range, _ in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: gradCount + s * s * planeRounded + kk) { buf in
-                let wideGrad = buf.baseAddress!, planes = wideGrad + gradCount, weights = planes + s * s * planeRounded
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: gradCount + planesCount + kk) { buf in
+                let wideGrad = buf.baseAddress!, planes = wideGrad + gradCount, weights = planes + planesCount
                 // Zero once: only the in-image positions of the gradient plane are written below.
                 wideGrad.initialize(repeating: 0, count: gradCount)
                 for c in range {
@@ -37,10 +41,18 @@ extension Depthwise {
                     for p in 0..<(s * s) where !taps[p].isEmpty {
                         for (i, t) in taps[p].enumerated() { weights[i] = wc[t.tap] }
                         shifts[p].withUnsafeBufferPointer { offsets in
-                            accumulate(taps: weights, offsets: offsets, from: wideGrad, into: planes + p * planeRounded, count: planeRounded)
+                            accumulate(taps: weights, offsets: offsets, from: wideGrad, into: planes + p * plane,
+                                       count: (plane + 31) / 32 * 32)
                         }
                     }
-                    gatherAdd(planes, planeStride: planeRounded, phaseEmpty: phaseEmpty, into: gx + c * inPlane, sc)
+                    if byIndex {
+                        sc.scatterIndex.withUnsafeBufferPointer { index in
+                            let gxc = gx + c * inPlane
+                            for i in 0..<index.count { gxc[i] += planes[Int(index[i])] }
+                        }
+                    } else {
+                        gatherAdd(planes, planeStride: plane, phaseEmpty: phaseEmpty, into: gx + c * inPlane, sc)
+                    }
                 }
             }
         }
