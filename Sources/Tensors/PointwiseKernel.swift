@@ -73,10 +73,118 @@ public enum PointwiseKernel {
                 let panel = buf.baseAddress!
                 for s in strips {
                     let col0 = s * nr, cols = min(nr, n - col0)
+                    if cols < nr {
+                        edge(col0: col0, cols: cols, rows: rows, scratch: panel)
+                        continue
+                    }
                     pack(col0: col0, cols: cols, into: panel)
                     for r in rows { tile(row0: r * mr, rows: min(mr, m - r * mr), col0: col0, cols: cols, panel: panel) }
                 }
             }
+        }
+
+        /// Columns left after the whole strips at most this many are products with one column each.
+        @inlinable static var fewColumns: Int { 4 }
+
+        /// The last, partial strip, without computing a whole strip for it: 7×7 maps leave 17 of 32 columns and
+        /// 14×14 maps 4, and a padded strip cost as much as a full one. One-vector strips while more than
+        /// `fewColumns` are left (the last one padded), then a matrix-vector product per column.
+        @inlinable
+        func edge(col0: Int, cols: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+            var first = col0, left = cols
+            while left > Self.fewColumns {
+                let width = min(left, V.lanes)
+                packNarrow(col0: first, cols: width, into: scratch)
+                for r in rows { narrowTile(row0: r * mr, rows: min(mr, m - r * mr), col0: first, cols: width, panel: scratch) }
+                first += width
+                left -= width
+            }
+            for j in first..<(first + left) { column(j, rows: rows, scratch: scratch) }
+        }
+
+        /// panel[kk·lanes + j] = B[kk][col0 + j] for one vector's width, zero past the last column.
+        @inlinable @inline(__always)
+        func packNarrow(col0: Int, cols: Int, into panel: UnsafeMutablePointer<Float>) {
+            for kk in 0..<k {
+                let src = b + kk * ldb + col0, dst = panel + kk * V.lanes
+                if cols == V.lanes {
+                    V.load(UnsafeRawPointer(src), 0).store(UnsafeMutableRawPointer(dst), 0)
+                } else {
+                    for j in 0..<cols { dst[j] = src[j] }
+                    for j in cols..<V.lanes { dst[j] = 0 }
+                }
+            }
+        }
+
+        /// `tile` one vector wide: C[row0 ..< row0+rows][col0 ..< col0+cols], cols ≤ lanes.
+        @inlinable @inline(__always)
+        func narrowTile(row0: Int, rows: Int, col0: Int, cols: Int, panel: UnsafePointer<Float>) {
+            let w0 = a + row0 * ars
+            let w1 = rows > 1 ? w0 + ars : w0, w2 = rows > 2 ? w0 + 2 * ars : w0
+            let w3 = rows > 3 ? w0 + 3 * ars : w0, w4 = rows > 4 ? w0 + 4 * ars : w0, w5 = rows > 5 ? w0 + 5 * ars : w0
+            var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+            var q = UnsafeRawPointer(panel), wo = 0
+            let cs = acs
+            for _ in 0..<k {
+                let x = V.load(q, 0)
+                c0 = c0.fma(V(repeating: w0[wo]), x); c1 = c1.fma(V(repeating: w1[wo]), x)
+                c2 = c2.fma(V(repeating: w2[wo]), x); c3 = c3.fma(V(repeating: w3[wo]), x)
+                c4 = c4.fma(V(repeating: w4[wo]), x); c5 = c5.fma(V(repeating: w5[wo]), x)
+                wo &+= cs
+                q += V.bytes
+            }
+            let zero = V()
+            store(row: row0, cols: col0, count: cols, c0, zero)
+            if rows > 1 { store(row: row0 + 1, cols: col0, count: cols, c1, zero) }
+            if rows > 2 { store(row: row0 + 2, cols: col0, count: cols, c2, zero) }
+            if rows > 3 { store(row: row0 + 3, cols: col0, count: cols, c3, zero) }
+            if rows > 4 { store(row: row0 + 4, cols: col0, count: cols, c4, zero) }
+            if rows > 5 { store(row: row0 + 5, cols: col0, count: cols, c5, zero) }
+        }
+
+        /// Column j of C for the row blocks `rows`, as A times B's column j (copied to `scratch`): vectors run along
+        /// A's contiguous direction, k when A is read in place, the rows when it is read transposed.
+        @inlinable
+        func column(_ j: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+            for kk in 0..<k { scratch[kk] = b[kk * ldb + j] }
+            let first = rows.lowerBound * mr, last = min(m, rows.upperBound * mr)
+            var i = first
+            if ars == 1 {
+                while i + V.lanes <= last {
+                    var acc = V()
+                    for kk in 0..<k { acc = acc.fma(V(repeating: scratch[kk]), V.load(UnsafeRawPointer(a + i + kk * acs), 0)) }
+                    for l in 0..<V.lanes { finish(row: i + l, column: j, acc[l]) }
+                    i += V.lanes
+                }
+            }
+            while i < last {
+                let row = a + i * ars
+                var sum: Float = 0
+                if acs == 1 {
+                    var acc0 = V(), acc1 = V(), kk = 0
+                    while kk + 2 * V.lanes <= k {
+                        acc0 = acc0.fma(V.load(UnsafeRawPointer(row + kk), 0), V.load(UnsafeRawPointer(scratch + kk), 0))
+                        acc1 = acc1.fma(V.load(UnsafeRawPointer(row + kk), V.bytes), V.load(UnsafeRawPointer(scratch + kk), V.bytes))
+                        kk += 2 * V.lanes
+                    }
+                    let acc = acc0 + acc1
+                    for l in 0..<V.lanes { sum += acc[l] }
+                    while kk < k { sum += row[kk] * scratch[kk]; kk += 1 }
+                } else {
+                    for kk in 0..<k { sum += row[kk * acs] * scratch[kk] }
+                }
+                finish(row: i, column: j, sum)
+                i += 1
+            }
+        }
+
+        /// Stores one element of C from its product: bias or old C added, clamp copy made.
+        @inlinable @inline(__always)
+        func finish(row: Int, column j: Int, _ product: Float) {
+            let offset = row * ldc + j
+            let v = product + (accumulate ? c[offset] : (bias?[row] ?? 0))
+            c[offset] = v
+            if let target = self.clamp { target.into[offset] = min(max(v, target.low), target.high) }
         }
 
         /// panel[kk·nr + j] = B[kk][col0 + j], zero past the last column.
@@ -163,6 +271,23 @@ public enum PointwiseKernel {
                     clamp(r0, lo, hi).store(out, 0); clamp(r1, lo, hi).store(out, V.bytes)
                 } else {
                     r0.store(dst, 0); r1.store(dst, V.bytes)
+                }
+                return
+            }
+            if count == V.lanes {
+                // A one-vector strip.
+                let dst = UnsafeMutableRawPointer(c + offset)
+                if accumulate {
+                    r0 = r0 + V.load(dst, 0)
+                } else if let bias {
+                    r0 = r0 + V(repeating: bias[row])
+                }
+                if let target = self.clamp {
+                    let out = UnsafeMutableRawPointer(target.into + offset)
+                    if out != dst { r0.store(dst, 0) }
+                    clamp(r0, V(repeating: target.low), V(repeating: target.high)).store(out, 0)
+                } else {
+                    r0.store(dst, 0)
                 }
                 return
             }

@@ -21,6 +21,11 @@ import Testing
         Case(m: 7, n: 53, k: 11, transposed: true, accumulate: true), // backward's form: C += Aᵀ·B
         Case(m: 96, n: 3136, k: 24, clamp: true),                 // a real expand shape, split over column strips
         Case(m: 40, n: 30, k: 144),                               // few strips: split over row blocks
+        Case(m: 37, n: 66, k: 13, transposed: true, accumulate: true), // two columns left: products along A's rows
+        Case(m: 20, n: 34, k: 40, clamp: true),                   // two columns left: dot products along k
+        Case(m: 9, n: 3, k: 70, clamp: true, inPlace: true),      // three columns in all, clamped in place
+        Case(m: 13, n: 48, k: 9, clamp: true),                    // a whole one-vector strip after a full strip
+        Case(m: 7, n: 11, k: 5, transposed: true, bias: false),   // one padded one-vector strip, A read transposed
     ]
 
     /// The machines this project runs on (FACTS.md: AMD EPYC with AVX-512) must take the AVX-512 path.
