@@ -42,27 +42,38 @@ public struct ConvGeometry: Sendable, Equatable {
 /// Unfolds image patches into columns so that convolution becomes one matrix product.
 public enum Im2Col {
     /// col[(c·kh + ky)·kw + kx][oy·outW + ox] = x[c][oy·s − pad + ky·d][ox·s − pad + kx·d] (0 outside).
+    ///
+    /// One task per row of `col` (a stem has 27 of them, but only 3 channels to share between threads); each
+    /// element is written once, the zeros of the padding included.
     public static func unfold(_ x: UnsafePointer<Float>, channels: Int, _ g: ConvGeometry, into col: UnsafeMutablePointer<Float>) {
-        let oh = g.outH, ow = g.outW, plane = oh * ow
-        Parallel.forEach(channels) { c in
+        let oh = g.outH, ow = g.outW, plane = oh * ow, taps = g.kernelH * g.kernelW
+        Parallel.forEach(channels * taps) { r in
+            let c = r / taps, ky = r % taps / g.kernelW, kx = r % g.kernelW
             let xc = x + c * g.inH * g.inW
-            for ky in 0..<g.kernelH {
-                let rows = g.validRows(ky: ky)
-                for kx in 0..<g.kernelW {
-                    let dst = col + ((c * g.kernelH + ky) * g.kernelW + kx) * plane
-                    let cols = g.validColumns(kx: kx)
-                    dst.update(repeating: 0, count: plane)
-                    for oy in rows {
-                        let src = xc + (oy * g.strideH - g.padTop + ky * g.dilationH) * g.inW
-                        let d = dst + oy * ow
-                        let base = kx * g.dilationW - g.padLeft
-                        if g.strideW == 1 {
-                            for ox in cols { d[ox] = src[ox + base] }
-                        } else {
-                            for ox in cols { d[ox] = src[ox * g.strideW + base] }
-                        }
+            let dst = col + r * plane
+            let rows = g.validRows(ky: ky), cols = g.validColumns(kx: kx)
+            dst.update(repeating: 0, count: rows.lowerBound * ow)
+            (dst + rows.upperBound * ow).update(repeating: 0, count: (oh - rows.upperBound) * ow)
+            let base = kx * g.dilationW - g.padLeft
+            for oy in rows {
+                let src = xc + (oy * g.strideH - g.padTop + ky * g.dilationH) * g.inW + base
+                let d = dst + oy * ow
+                for ox in 0..<cols.lowerBound { d[ox] = 0 }
+                for ox in cols.upperBound..<ow { d[ox] = 0 }
+                var ox = cols.lowerBound
+                if g.strideW == 1 {
+                    (d + ox).update(from: src + ox, count: cols.count)
+                    continue
+                }
+                if g.strideW == 2 {
+                    // Every other input: the even half of 16 consecutive ones.
+                    while ox + 8 <= cols.upperBound && 2 * ox + base + 16 <= g.inW {
+                        let v = UnsafeRawPointer(src + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(d + ox).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                        ox += 8
                     }
                 }
+                while ox < cols.upperBound { d[ox] = src[ox * g.strideW]; ox += 1 }
             }
         }
     }
