@@ -116,12 +116,13 @@ enum Depthwise {
                       activated: UnsafeMutablePointer<Float>?, low: Float, high: Float, mayOverrun: Bool) {
         let b8 = SIMD8<Float>(repeating: bias), lo8 = SIMD8<Float>(repeating: low), hi8 = SIMD8<Float>(repeating: high)
         let src = UnsafeRawPointer(wide)
+        // Wrapping arithmetic: i < count, so i·4 cannot overflow, and checked multiplies were a third of this loop.
         @inline(__always) func vector(at i: Int) {
-            let v = src.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) + b8
-            if let p = preActivation { UnsafeMutableRawPointer(p).storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self) }
+            let v = src.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) + b8
+            if let p = preActivation { UnsafeMutableRawPointer(p).storeBytes(of: v, toByteOffset: i &* 4, as: SIMD8<Float>.self) }
             if let a = activated {
                 UnsafeMutableRawPointer(a).storeBytes(of: v.replacing(with: lo8, where: v .< lo8).replacing(with: hi8, where: v .> hi8),
-                                                      toByteOffset: i * 4, as: SIMD8<Float>.self)
+                                                      toByteOffset: i &* 4, as: SIMD8<Float>.self)
             }
         }
         if count < 8 {
@@ -137,11 +138,11 @@ enum Depthwise {
             return
         }
         var i = 0
-        while i + 8 <= count {
+        while i &+ 8 <= count {
             vector(at: i)
-            i += 8
+            i &+= 8
         }
-        if i < count { vector(at: count - 8) }
+        if i < count { vector(at: count &- 8) }
     }
 
     /// Copies one input plane into the interior of its zero-padded phase planes by the precomputed index.
