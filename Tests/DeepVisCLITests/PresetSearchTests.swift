@@ -92,9 +92,13 @@ import TestSupport
 
     /// The shipped presets (tuned-1 and the model's default, modern) recomputed on two classes at 128 steps
     /// (their full runs: Docs/VISUALIZATION.md); a lower bar than the full-length target, so a regression
-    /// in the regularizers, step rules, pixel options or parameterization shows. Measured when shipped: same-model
-    /// top-1 100 % and 85 % (tuned-1; its images are not faint, so seen = shown) and 100 % (modern); lite1's top 5
-    /// 70 % and 75 % (tuned-1), 100 % (modern).
+    /// in the regularizers, step rules, pixel options or parameterization shows.
+    ///
+    /// tuned-1's rate on another network depends on the trajectory: over seeds 0–3, lite1's top 5 took 15–75 % of
+    /// the copies of one class, and two builds whose gradients agree to rounding (identical 8-bit backward images)
+    /// gave 70 % and 30 % on the same seed. So its other-network bar is pooled over both classes and two seeds (80
+    /// copies; 46–66 % over seed pairs 0–1 and 2–3 with both builds), where one run's luck does not decide it.
+    /// Same-model top 1 held ≥ 70 % in every run but one (50 %, seed 2), modern's lite1 top 5 100 %.
     @Test func shippedPresetsKeepTheirRatesOnTwoClasses() throws {
         try Self.requireJudge()
         let out = try ExternalTools.temporaryDirectory("shipped")
@@ -102,19 +106,31 @@ import TestSupport
         let list = try CLI.run(["optimize", "--list-presets"])
         #expect(list.stdout.contains("tuned-1:") && list.stdout.contains("tuned-4:"), "\(list.stdout)")
         #expect(list.stdout.contains("(default for efficientnet-lite0)"), "\(list.stdout)")
-        let r = try CLI.run(["optimize", "--layer", "logits", "--units", "145,980", "--presets", "tuned-1,modern", "--iterations", "128",
-                             "--history-every", "0", "--judge", Self.lite1, "--threads", "2", "--out", out], timeout: 900)
-        #expect(r.status == 0, "\(r.stderr)")
-        for preset in ["tuned-1", "modern"] {
+        for (presets, seed) in [("tuned-1,modern", 0), ("tuned-1", 1)] {
+            let r = try CLI.run(["optimize", "--layer", "logits", "--units", "145,980", "--presets", presets, "--iterations", "128",
+                                 "--history-every", "0", "--judge", Self.lite1, "--threads", "2", "--seed", "\(seed)", "--out", out],
+                                timeout: 900)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        var tunedOther: [Double] = []
+        for (preset, seed) in [("tuned-1", 0), ("modern", 0), ("tuned-1", 1)] {
             for k in [145, 980] {
-                let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/logit-\(k)-\(preset)-s0.json"))
+                let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/logit-\(k)-\(preset)-s\(seed).json"))
                 let record = try JSONSerialization.jsonObject(with: data) as! [String: Any]
                 let v = record["verdicts"] as! [[String: Any]]
                 func rate(_ i: Int, _ view: String, _ key: String) -> Double { ((v[i][view] as! [String: Any])[key] as! NSNumber).doubleValue }
                 #expect(v.count == 2 && (v[1]["name"] as? String) == "efficientnet-lite1")
-                #expect(rate(0, "seen", "top1") >= 0.6 && rate(0, "shown", "top1") >= 0.6, "\(preset) \(k): \(v)")
-                #expect(rate(1, "seen", "top5") >= 0.5 && rate(1, "shown", "top5") >= 0.5, "\(preset) \(k): \(v)")
+                #expect(rate(0, "seen", "top1") >= 0.6 && rate(0, "shown", "top1") >= 0.6, "\(preset) \(k) seed \(seed): \(v)")
+                if preset == "modern" {
+                    #expect(rate(1, "seen", "top5") >= 0.5 && rate(1, "shown", "top5") >= 0.5, "\(preset) \(k): \(v)")
+                } else {
+                    tunedOther += [rate(1, "seen", "top5"), rate(1, "shown", "top5")]
+                }
             }
         }
+        // Seen and shown of 2 classes × 2 seeds: each view pooled over its 80 copies.
+        let seen = stride(from: 0, to: tunedOther.count, by: 2).map { tunedOther[$0] }
+        let shown = stride(from: 1, to: tunedOther.count, by: 2).map { tunedOther[$0] }
+        #expect(seen.reduce(0, +) / 4 >= 0.35 && shown.reduce(0, +) / 4 >= 0.35, "tuned-1 on lite1, top 5: seen \(seen), shown \(shown)")
     }
 }
