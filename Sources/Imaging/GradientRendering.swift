@@ -41,10 +41,10 @@ public enum GradientRendering: String, Sendable, CaseIterable {
 
     /// The 99.5th percentile of the magnitudes: a few extreme pixels would otherwise leave the rest invisible.
     static func robustPeak(_ magnitudes: [Float]) -> Float {
-        let finite = magnitudes.filter(\.isFinite).sorted()
-        guard let last = finite.last else { return 0 }
-        let p = finite[min(finite.count - 1, Int(Double(finite.count) * 0.995))]
-        return p > 0 ? p : last
+        let finite = magnitudes.filter(\.isFinite)
+        guard !finite.isEmpty else { return 0 }
+        let p = OrderStatistic.value(atRank: min(finite.count - 1, Int(Double(finite.count) * 0.995)), in: finite)
+        return p > 0 ? p : OrderStatistic.value(atRank: finite.count - 1, in: finite)
     }
 
     private static func signed(_ v: Float, _ peak: Float) -> UInt8 {

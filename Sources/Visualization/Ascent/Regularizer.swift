@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Tensors
 
 /// One of Yosinski et al.'s (2015) regularizers: an operator applied to the image x (paper pixel
@@ -70,11 +71,12 @@ public enum Percentile {
     /// The `p`-th percentile (0…100) of `values`.
     public static func linear(_ values: [Float], _ p: Float) -> Float {
         precondition(!values.isEmpty, "percentile of nothing")
-        let s = values.sorted()
-        let rank = Double(p) / 100 * Double(s.count - 1)
-        let lo = Int(rank.rounded(.down)), hi = min(lo + 1, s.count - 1)
+        let rank = Double(p) / 100 * Double(values.count - 1)
+        let lo = Int(rank.rounded(.down)), hi = min(lo + 1, values.count - 1)
         let f = Float(rank - Double(lo))
-        return s[lo] + (s[hi] - s[lo]) * f
+        let low = OrderStatistic.value(atRank: lo, in: values)
+        let high = hi == lo || f == 0 ? low : OrderStatistic.value(atRank: hi, in: values)
+        return low + (high - low) * f
     }
 }
 
