@@ -77,7 +77,7 @@ public enum PointwiseKernel {
                         edge(col0: col0, cols: cols, rows: rows, scratch: panel)
                         continue
                     }
-                    pack(col0: col0, cols: cols, into: panel)
+                    pack(col0: col0, cols: cols, width: nr, into: panel)
                     for r in rows { tile(row0: r * mr, rows: min(mr, m - r * mr), col0: col0, cols: cols, panel: panel) }
                 }
             }
@@ -94,7 +94,7 @@ public enum PointwiseKernel {
             var first = col0, left = cols
             while left > Self.fewColumns {
                 let width = min(left, V.lanes)
-                packNarrow(col0: first, cols: width, into: scratch)
+                pack(col0: first, cols: width, width: V.lanes, into: scratch)
                 for r in rows { narrowTile(row0: r * mr, rows: min(mr, m - r * mr), col0: first, cols: width, panel: scratch) }
                 first += width
                 left -= width
@@ -102,26 +102,10 @@ public enum PointwiseKernel {
             for j in first..<(first + left) { column(j, rows: rows, scratch: scratch) }
         }
 
-        /// panel[kk·lanes + j] = B[kk][col0 + j] for one vector's width, zero past the last column.
-        @inlinable @inline(__always)
-        func packNarrow(col0: Int, cols: Int, into panel: UnsafeMutablePointer<Float>) {
-            for kk in 0..<k {
-                let src = b + kk * ldb + col0, dst = panel + kk * V.lanes
-                if cols == V.lanes {
-                    V.load(UnsafeRawPointer(src), 0).store(UnsafeMutableRawPointer(dst), 0)
-                } else {
-                    for j in 0..<cols { dst[j] = src[j] }
-                    for j in cols..<V.lanes { dst[j] = 0 }
-                }
-            }
-        }
-
         /// `tile` one vector wide: C[row0 ..< row0+rows][col0 ..< col0+cols], cols ≤ lanes.
         @inlinable @inline(__always)
         func narrowTile(row0: Int, rows: Int, col0: Int, cols: Int, panel: UnsafePointer<Float>) {
-            let w0 = a + row0 * ars
-            let w1 = rows > 1 ? w0 + ars : w0, w2 = rows > 2 ? w0 + 2 * ars : w0
-            let w3 = rows > 3 ? w0 + 3 * ars : w0, w4 = rows > 4 ? w0 + 4 * ars : w0, w5 = rows > 5 ? w0 + 5 * ars : w0
+            let (w0, w1, w2, w3, w4, w5) = rowPointers(row0: row0, rows: rows)
             var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
             var q = UnsafeRawPointer(panel), wo = 0
             let cs = acs
@@ -133,13 +117,8 @@ public enum PointwiseKernel {
                 wo &+= cs
                 q += V.bytes
             }
-            let zero = V()
-            store(row: row0, cols: col0, count: cols, c0, zero)
-            if rows > 1 { store(row: row0 + 1, cols: col0, count: cols, c1, zero) }
-            if rows > 2 { store(row: row0 + 2, cols: col0, count: cols, c2, zero) }
-            if rows > 3 { store(row: row0 + 3, cols: col0, count: cols, c3, zero) }
-            if rows > 4 { store(row: row0 + 4, cols: col0, count: cols, c4, zero) }
-            if rows > 5 { store(row: row0 + 5, cols: col0, count: cols, c5, zero) }
+            let z = V()
+            storeBlock(row0: row0, rows: rows, col0: col0, cols: cols, (c0, z), (c1, z), (c2, z), (c3, z), (c4, z), (c5, z))
         }
 
         /// Column j of C for the row blocks `rows`, as A times B's column j (copied to `scratch`): vectors run along
@@ -187,18 +166,18 @@ public enum PointwiseKernel {
             if let target = self.clamp { target.into[offset] = min(max(v, target.low), target.high) }
         }
 
-        /// panel[kk·nr + j] = B[kk][col0 + j], zero past the last column.
+        /// panel[kk·width + j] = B[kk][col0 + j], zero past the last column; width is nr (a strip) or one vector.
         @inlinable @inline(__always)
-        func pack(col0: Int, cols: Int, into panel: UnsafeMutablePointer<Float>) {
+        func pack(col0: Int, cols: Int, width: Int, into panel: UnsafeMutablePointer<Float>) {
             for kk in 0..<k {
-                let src = b + kk * ldb + col0, dst = panel + kk * nr
-                if cols == nr {
+                let src = b + kk * ldb + col0, dst = panel + kk * width
+                if cols == width {
                     let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
                     V.load(s, 0).store(d, 0)
-                    V.load(s, V.bytes).store(d, V.bytes)
+                    if width == nr { V.load(s, V.bytes).store(d, V.bytes) }
                 } else {
                     for j in 0..<cols { dst[j] = src[j] }
-                    for j in cols..<nr { dst[j] = 0 }
+                    for j in cols..<width { dst[j] = 0 }
                 }
             }
         }
@@ -209,10 +188,7 @@ public enum PointwiseKernel {
         /// needed 17, and its one spilled accumulator chained every iteration through memory.
         @inlinable @inline(__always)
         func tile(row0: Int, rows: Int, col0: Int, cols: Int, panel: UnsafePointer<Float>) {
-            // Missing rows of a short block repeat row 0: the loop stays branch-free and their results are dropped.
-            let w0 = a + row0 * ars
-            let w1 = rows > 1 ? w0 + ars : w0, w2 = rows > 2 ? w0 + 2 * ars : w0
-            let w3 = rows > 3 ? w0 + 3 * ars : w0, w4 = rows > 4 ? w0 + 4 * ars : w0, w5 = rows > 5 ? w0 + 5 * ars : w0
+            let (w0, w1, w2, w3, w4, w5) = rowPointers(row0: row0, rows: rows)
             var c00 = V(), c01 = V(), c10 = V(), c11 = V()
             var c20 = V(), c21 = V(), c30 = V(), c31 = V()
             var c40 = V(), c41 = V(), c50 = V(), c51 = V()
@@ -236,12 +212,30 @@ public enum PointwiseKernel {
                 wo &+= cs
                 q += 2 * V.bytes
             }
-            store(row: row0, cols: col0, count: cols, c00, c01)
-            if rows > 1 { store(row: row0 + 1, cols: col0, count: cols, c10, c11) }
-            if rows > 2 { store(row: row0 + 2, cols: col0, count: cols, c20, c21) }
-            if rows > 3 { store(row: row0 + 3, cols: col0, count: cols, c30, c31) }
-            if rows > 4 { store(row: row0 + 4, cols: col0, count: cols, c40, c41) }
-            if rows > 5 { store(row: row0 + 5, cols: col0, count: cols, c50, c51) }
+            storeBlock(row0: row0, rows: rows, col0: col0, cols: cols, (c00, c01), (c10, c11), (c20, c21), (c30, c31), (c40, c41),
+                       (c50, c51))
+        }
+
+        /// The six rows of A's block at row0. Missing rows of a short block repeat row 0: the tile loops stay
+        /// branch-free and those rows' results are dropped by `storeBlock`.
+        @inlinable @inline(__always)
+        func rowPointers(row0: Int, rows: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                                   UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>) {
+            let w0 = a + row0 * ars
+            return (w0, rows > 1 ? w0 + ars : w0, rows > 2 ? w0 + 2 * ars : w0,
+                    rows > 3 ? w0 + 3 * ars : w0, rows > 4 ? w0 + 4 * ars : w0, rows > 5 ? w0 + 5 * ars : w0)
+        }
+
+        /// Stores the first `rows` of a block's six row sums (two vectors each; the second is zero for a one-vector tile).
+        @inlinable @inline(__always)
+        func storeBlock(row0: Int, rows: Int, col0: Int, cols: Int, _ r0: (V, V), _ r1: (V, V), _ r2: (V, V), _ r3: (V, V),
+                        _ r4: (V, V), _ r5: (V, V)) {
+            store(row: row0, cols: col0, count: cols, r0.0, r0.1)
+            if rows > 1 { store(row: row0 + 1, cols: col0, count: cols, r1.0, r1.1) }
+            if rows > 2 { store(row: row0 + 2, cols: col0, count: cols, r2.0, r2.1) }
+            if rows > 3 { store(row: row0 + 3, cols: col0, count: cols, r3.0, r3.1) }
+            if rows > 4 { store(row: row0 + 4, cols: col0, count: cols, r4.0, r4.1) }
+            if rows > 5 { store(row: row0 + 5, cols: col0, count: cols, r5.0, r5.1) }
         }
 
         /// min(max(v, lo), hi) lane by lane; written with masks because `clamped` and `pointwiseMin` were not inlined.
