@@ -17,13 +17,14 @@ extension Depthwise {
         }
         let s = g.strideH, pw = sc.pw, plane = sc.ph * pw, kk = g.kernelH * g.kernelW
         let ow = g.outW, oh = g.outH, outPlane = oh * ow, inPlane = g.inH * g.inW
+        let planeRounded = (plane + 31) / 32 * 32
         // Taps grouped by phase plane: their filter index and in-plane offset.
         var taps = [[(tap: Int, offset: Int)]](repeating: [], count: s * s)
         for (t, off) in sc.offsets.enumerated() { taps[off / plane].append((t, off % plane)) }
         let margin = sc.offsets.map { $0 % plane }.max() ?? 0
         // Per phase: the shifts into the zero-margined gradient plane, as `accumulate` reads them.
         let shifts = taps.map { $0.map { margin - $0.offset } }
-        let gradCount = margin + (plane + 31) / 32 * 32 + 32
+        let gradCount = margin + planeRounded + 32
         let phaseEmpty = taps.map(\.isEmpty)
         // The phase planes are laid out as the forward's (`plane` apart), so the forward's scatter index maps each
         // input pixel to its entry. `accumulate` writes whole vectors, up to 31 floats past a plane: into the next
@@ -41,8 +42,7 @@ extension Depthwise {
                     for p in 0..<(s * s) where !taps[p].isEmpty {
                         for (i, t) in taps[p].enumerated() { weights[i] = wc[t.tap] }
                         shifts[p].withUnsafeBufferPointer { offsets in
-                            accumulate(taps: weights, offsets: offsets, from: wideGrad, into: planes + p * plane,
-                                       count: (plane + 31) / 32 * 32)
+                            accumulate(taps: weights, offsets: offsets, from: wideGrad, into: planes + p * plane, count: planeRounded)
                         }
                     }
                     if byIndex {
