@@ -30,8 +30,9 @@ let package = Package(
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2")]),
+        .systemLibrary(name: "CPrefetch"),
 
-        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CPrefetch"], swiftSettings: fastMath),
         // The AVX-512 build of Tensors' 1×1 kernel, chosen at run time (Swift has no per-function target attributes).
         .target(name: "TensorsAVX512", dependencies: ["Tensors"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
         // Module name NeuralNetwork, not Network: SwiftNIO and Hummingbird test `canImport(Network)` for Apple's

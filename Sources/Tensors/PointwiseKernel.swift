@@ -1,3 +1,4 @@
+import CPrefetch
 /// A clamp applied to a product's result as it is stored: `into[i] = min(max(c[i], low), high)`, with
 /// `into` laid out like `c` (the same pointer when the activation overwrites the pre-activation map).
 public struct ClampTarget {
@@ -16,7 +17,8 @@ public struct ClampTarget {
 /// of 6 rows of A; each block keeps a 6 × 2-vector tile of C in twelve registers for the whole K loop and
 /// stores it once, bias and clamp included.
 /// A is read in place through (row, column) strides, so the transposed weights of backward need no copy
-/// and no packed weights exist to share or keep in step with the model.
+/// and no packed weights exist to share or keep in step with the model. Where A is large, the next row block's
+/// rows are prefetched while the current one computes (see `prefetching`).
 public enum PointwiseKernel {
     /// Rows per register tile.
     @inlinable public static var mr: Int { 6 }
@@ -59,6 +61,12 @@ public enum PointwiseKernel {
         @usableFromInline let c: UnsafeMutablePointer<Float>, ldc: Int
         @usableFromInline let clamp: ClampTarget?
         @usableFromInline var nr: Int { 2 * V.lanes }
+        /// Whether the strip loop prefetches the next row block of A: when A is read in place and too large to stay in L2
+        /// between calls (the 7×7 layers' 192×1152 and larger). There the tile loop waited on its broadcasts from A's
+        /// rows (perf annotate): in the model those layers took 1.4–2× their time as one-layer models, whose A stayed
+        /// cached from the previous run. Not in the edge pieces: by then the strip has brought A into L2.
+        @usableFromInline var prefetching: Bool { acs == 1 && m * k >= Self.prefetchFloats }
+        @inlinable static var prefetchFloats: Int { 64 * 1024 }
 
         @usableFromInline
         init(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, ars: Int, acs: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -78,7 +86,24 @@ public enum PointwiseKernel {
                         continue
                     }
                     pack(col0: col0, cols: cols, width: nr, into: panel)
-                    for r in rows { tile(row0: r * mr, rows: min(mr, m - r * mr), col0: col0, cols: cols, panel: panel) }
+                    for r in rows {
+                        if prefetching, r + 1 < rows.upperBound { prefetchRows(block: r + 1) }
+                        tile(row0: r * mr, rows: min(mr, m - r * mr), col0: col0, cols: cols, panel: panel)
+                    }
+                }
+            }
+        }
+
+        /// Asks for row block `block` of A to be brought into L2 while the current block computes.
+        @inlinable @inline(__always)
+        func prefetchRows(block: Int) {
+            let row0 = block * mr
+            for i in row0..<min(m, row0 + mr) {
+                let row = a + i * ars
+                var kk = 0
+                while kk < k {
+                    deepvis_prefetch(row + kk)
+                    kk &+= 16
                 }
             }
         }
