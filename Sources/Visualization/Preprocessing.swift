@@ -6,7 +6,7 @@ extension ModelInfo {
     /// The image as the network sees it: shorter side resized (if the manifest says so), centre-cropped to the input size.
     public func networkView(of image: RGBImage) -> RGBImage {
         if let s = resizeShorter, min(image.width, image.height) != s {
-            return image.resized(shorterSide: s).centreCropped(width: inputWidth, height: inputHeight)
+            return image.resized(shorterSide: s, centreCroppedTo: inputWidth, inputHeight)
         }
         return image.fitted(width: inputWidth, height: inputHeight, mode: .centreCrop)
     }

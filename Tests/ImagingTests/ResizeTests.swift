@@ -35,6 +35,20 @@ import TestSupport
                     try PillowReference.image("\(photo)_pad_320x100.png"), "\(photo) pad 320x100")
     }
 
+    /// The live preprocessing computes only the centre crop of the resize; it must give the bytes of the two steps.
+    @Test(arguments: PillowReference.photos)
+    func centreCropOfAResizeIsTheCropOfTheWholeResize(photo: String) throws {
+        let image = try PillowReference.image("\(photo).png")
+        for (w, h) in [(640, 480), (480, 640), (300, 300), (97, 61), (256, 300)] {
+            let source = image.resized(width: w, height: h)
+            for (side, cw, ch) in [(224, 224, 224), (256, 224, 224), (61, 50, 61), (300, 300, 300)] where cw <= side && ch <= side {
+                let direct = source.resized(shorterSide: side).centreCropped(width: cw, height: ch)
+                let fused = source.resized(shorterSide: side, centreCroppedTo: cw, ch)
+                #expect(fused.width == cw && fused.height == ch && fused.pixels == direct.pixels, "\(photo) \(w)x\(h) side \(side) crop \(cw)x\(ch)")
+            }
+        }
+    }
+
     @Test func sameSizeResizeIsIdentity() {
         var image = RGBImage(width: 5, height: 3)
         for i in image.pixels.indices { image.pixels[i] = UInt8(i * 5) }

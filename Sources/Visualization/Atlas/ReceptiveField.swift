@@ -31,6 +31,11 @@ public struct ReceptiveField: Sendable, Equatable, Codable {
     /// True when a unit sees the whole image (after global pooling or a fully connected layer).
     public var isGlobal: Bool
 
+    /// A field with these axes (`isGlobal`: every unit sees the whole image).
+    public init(rows: Axis, columns: Axis, isGlobal: Bool = false) {
+        self.rows = rows; self.columns = columns; self.isGlobal = isGlobal
+    }
+
     /// The input itself: every pixel sees itself.
     public static let identity = ReceptiveField(rows: Axis(stride: 1, low: 0, high: 0), columns: Axis(stride: 1, low: 0, high: 0),
                                                 isGlobal: false)
@@ -89,7 +94,7 @@ public struct ReceptiveField: Sendable, Equatable, Codable {
 }
 
 /// A rectangle of pixels; may extend past the image it refers to.
-public struct PixelBox: Sendable, Equatable, Codable {
+public struct PixelBox: Sendable, Hashable, Codable {
     public var x: Int
     public var y: Int
     public var width: Int

@@ -48,11 +48,22 @@ public struct TopPatchTracker: Sendable {
         let before = top.best
         top.add(Tensor(shape: [1, channels, height, width], values: activations), image: frame)
         frames += 1
+        // This frame's crops by box: many channels take a patch from the same frame, and in deep layers, whose fields
+        // cover the whole view, every box clips to the same one (the live top-patch thread had spent most of its time
+        // cutting and shrinking the same 224×224 crop for channel after channel).
+        var made: [PixelBox: RGBImage] = [:]
         for c in 0..<channels where top.best[c] != before[c] {
             // Records kept from before keep their crops (one record per frame, so the frame id identifies it).
             var old: [Int: RGBImage] = [:]
             for (record, crop) in zip(before[c], crops[c]) { old[record.image] = crop }
-            crops[c] = top.best[c].map { old[$0.image] ?? Self.shrink(view.crop(clipped($0.box)), to: maxSide) }
+            crops[c] = top.best[c].map { record in
+                if let kept = old[record.image] { return kept }
+                let box = clipped(record.box)
+                if let crop = made[box] { return crop }
+                let crop = Self.shrink(view.cropped(x: box.x, y: box.y, width: box.width, height: box.height), to: maxSide)
+                made[box] = crop
+                return crop
+            }
         }
     }
 
