@@ -28,6 +28,11 @@ public final class LivePipeline: Sendable {
         public var computeThreads = 1
         /// Nice value added to the probe thread, so the forward pass wins when both want the CPU.
         public var probeNiceness: Int32 = 5
+        /// Backward passes per second the probe thread starts at most, except right after the selection changes and
+        /// in lossless mode. Twenty a second is smooth for a picture that follows the scene, and the CPU it does
+        /// not take goes to the forward pass: on a 60 fps source with the ascent running, an uncapped probe ran
+        /// 31–35 times a second on this 2-vCPU machine while the forward pass dropped frames (BENCHMARKS.md).
+        public var probeMaxFPS = 20.0
         /// The forward rate the ascent thread protects: while frames arrive and the forward pass runs slower than
         /// this, the ascent sleeps `ascentYieldSeconds` after each step.
         public var forwardFloorFPS = 10.0

@@ -8,10 +8,12 @@ import Tensors
 /// with this thread's own gradient buffers: no second forward pass. Priority below the forward pass comes from two
 /// rules: the thread runs at a higher nice value (the kernel favours the forward thread when both want a core), and
 /// it computes at most once per (snapshot, selection) — so it never queues work, it only ever catches up to the
-/// newest snapshot.
+/// newest snapshot. It also starts at most `Configuration.probeMaxFPS` passes a second, except for a newly selected unit.
 final class ProbeLoop: @unchecked Sendable {
     private let pipeline: LivePipeline
     private var lastKey: (sequence: Int, selection: UnitSelection)?
+    /// When the last backward pass started (uptime nanoseconds), for `Configuration.probeMaxFPS`.
+    private var lastStart: UInt64 = 0
     /// Snapshot sequence each extra unit was last probed on.
     private var done: [UnitSelection: Int] = [:]
 
@@ -29,6 +31,11 @@ final class ProbeLoop: @unchecked Sendable {
                 pipeline.probeWake.wait(seconds: 1)
                 continue
             }
+            if let wait = secondsToWait(before: selection, controls) {
+                pipeline.probeWake.wait(seconds: wait)
+                continue
+            }
+            lastStart = uptimeNanoseconds()
             // When the forward thread has already overwritten the snapshot's activations, a newer snapshot is out:
             // the next round takes that one.
             guard probe(snapshot, selection, gradients) else {
@@ -38,6 +45,16 @@ final class ProbeLoop: @unchecked Sendable {
             if selection == controls.selection { lastKey = (snapshot.sequence, selection) }
             done[selection] = snapshot.sequence
         }
+    }
+
+    /// How long to wait before probing `selection` so the thread stays under `probeMaxFPS`; nil to go now (also when
+    /// the main selection has just changed: the newly clicked unit's image should not wait).
+    private func secondsToWait(before selection: UnitSelection, _ controls: PipelineControls) -> Double? {
+        let maxFPS = pipeline.configuration.probeMaxFPS
+        guard maxFPS > 0, !pipeline.configuration.lossless else { return nil }
+        if selection == controls.selection, lastKey.map({ $0.selection != selection }) ?? true { return nil }
+        let elapsed = Double(uptimeNanoseconds() &- lastStart) / 1e9, interval = 1 / maxFPS
+        return elapsed < interval ? interval - elapsed : nil
     }
 
     /// The wanted unit to probe next on snapshot `sequence`: the main selection first, then the extra one computed

@@ -14,9 +14,10 @@ import Visualization
     var layers: [PipelineLayer] { PipelineLayer.list(graph: model.graph, info: model.info) }
 
     func makePipeline(_ sources: [LiveSource], layer: Int = 1, channel: Int = 0, mode: BackwardMode = .gradient,
-                      lossless: Bool = false) -> LivePipeline {
+                      lossless: Bool = false, probeMaxFPS: Double? = nil) -> LivePipeline {
         var configuration = LivePipeline.Configuration()
         configuration.lossless = lossless
+        if let probeMaxFPS { configuration.probeMaxFPS = probeMaxFPS }
         configuration.retryInterval = 0.05
         return LivePipeline(graph: model.graph, info: model.info, layers: layers, sources: sources,
                             controls: PipelineControls(selection: UnitSelection(layerIndex: layer, channel: channel, mode: mode)),
@@ -95,6 +96,33 @@ import Visualization
             return
         }
         Issue.record("no probe result matched the newest snapshot in 20 tries")
+    }
+
+    /// The probe thread starts at most `probeMaxFPS` backward passes a second on a faster source (the fake camera
+    /// gives 100 frames a second), but a newly selected unit does not wait for its turn.
+    @Test func probeRateIsCappedButANewSelectionGoesFirst() throws {
+        let camera = FakeCamera()
+        let pipeline = makePipeline([fakeSource(camera)], layer: 1, channel: 0, probeMaxFPS: 4)
+        let start = uptimeNanoseconds()
+        pipeline.start()
+        defer { pipeline.stop() }
+        var pause = timespec(tv_sec: 2, tv_nsec: 0)
+        nanosleep(&pause, nil)
+        let seconds = Double(uptimeNanoseconds() - start) / 1e9, probes = pipeline.statistics.probes
+        #expect(probes >= 2 && Double(probes) <= 4 * seconds + 1, "\(probes) probes in \(seconds) s at a cap of 4 a second")
+        #expect(camera.delivered.load(ordering: .relaxed) > 3 * probes, "the source must be faster than the cap")
+
+        let slow = makePipeline([fakeSource(FakeCamera())], layer: 1, channel: 0, probeMaxFPS: 0.25)
+        slow.start()
+        defer { slow.stop() }
+        #expect(slow.wait(timeout: 10) { slow.latestProbe != nil })
+        let next = UnitSelection(layerIndex: 0, channel: 3, mode: .gradient)
+        let clicked = uptimeNanoseconds()
+        slow.update { $0.selection = next }
+        // The cap alone would hold it back 4 s.
+        #expect(slow.wait(timeout: 10) { slow.latestProbe?.selection == next })
+        let waited = Double(uptimeNanoseconds() - clicked) / 1e9
+        #expect(waited < 2, "the new selection's probe came \(waited) s after the click")
     }
 
     /// The source frame of snapshot `sequence` (freezes the pipeline so it stays the newest).
