@@ -56,6 +56,8 @@ import Testing
         Case(x: [1, 4, 4, 8], m: 4, k: [5, 5], pads: [2, 2, 2, 2], group: 4),               // rows of exactly one vector
         Case(x: [1, 3, 2, 2], m: 3, k: [3, 3], pads: [1, 1, 1, 1], group: 3),               // planes shorter than one vector
         Case(x: [1, 3, 3, 3], m: 3, k: [3, 3], pads: [1, 1, 1, 1], group: 3),               // rows short, plane just over a vector
+        Case(x: [1, 3, 14, 14], m: 3, k: [5, 5], pads: [2, 2, 2, 2], group: 3),             // 14×14 rows as one masked vector each
+        Case(x: [2, 3, 9, 15], m: 3, k: [3, 3], pads: [0, 2, 1, 0], group: 3),              // 15 columns, uneven pads, batch 2
     ]
 
     /// The adjoint written as a loop: gx[n,c,iy,ix] += w[m,c,ky,kx] · gy[n,m,oy,ox] for every tap that reads (iy, ix).

@@ -24,7 +24,8 @@ final class DepthwiseScratch {
     let buffer: UnsafeMutablePointer<Float>
     /// For planes under 16 columns: each input element's offset in the phase planes, so the scatter is one tight
     /// loop instead of a short copy (or a strided walk) per row and phase. Empty for wider planes, whose rows are
-    /// copied whole (stride 1) or deinterleaved in vectors (stride 2).
+    /// copied whole (stride 1) or deinterleaved in vectors (stride 2). The forward pass copies stride-1 rows of 8–15
+    /// columns as masked vectors instead (`scatterShortRows`); backward adds back through the index for every narrow plane.
     let scatterIndex: [Int32]
 
     init(_ g: ConvGeometry) {
@@ -92,7 +93,13 @@ enum Depthwise {
             sc.offsets.withUnsafeBufferPointer { offsets in
                 sc.scatterIndex.withUnsafeBufferPointer { index in
                     for c in range {
-                        if index.isEmpty { scatterRows(x + c * inPlane, into: phases, sc) } else { scatter(x + c * inPlane, by: index, into: phases) }
+                        if sc.g.strideH == 1 && sc.g.inW >= 8 && sc.g.inW < 16 {
+                            scatterShortRows(x + c * inPlane, into: phases, sc)
+                        } else if index.isEmpty {
+                            scatterRows(x + c * inPlane, into: phases, sc)
+                        } else {
+                            scatter(x + c * inPlane, by: index, into: phases)
+                        }
                         accumulate(taps: w + c * kk, offsets: offsets, from: phases, into: wide, count: sc.wideCount)
                         let b = bias?[c] ?? 0
                         for oy in 0..<oh {
@@ -149,6 +156,26 @@ enum Depthwise {
     @inline(__always)
     static func scatter(_ xc: UnsafePointer<Float>, by index: UnsafeBufferPointer<Int32>, into phases: UnsafeMutablePointer<Float>) {
         for i in 0..<index.count { phases[Int(index[i])] = xc[i] }
+    }
+
+    /// Stride 1, rows under 16 columns (the 14×14 and 7×7 maps): each row is one 16-float vector whose lanes past the
+    /// row are zeroed, so the store puts zeros where the padding already has them. Those lanes may reach into the next
+    /// rows' interior, which is written afterwards (rows go top to bottom), or into the bottom padding and the slack.
+    /// Rows whose vector would read past this channel's plane are copied element by element.
+    @inline(__always)
+    static func scatterShortRows(_ xc: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>, _ sc: DepthwiseScratch) {
+        let g = sc.g, pw = sc.pw, inW = g.inW, inPlane = g.inH * inW
+        let keep = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .< SIMD16<Int32>(repeating: Int32(inW))
+        let zero = SIMD16<Float>()
+        for iy in 0..<g.inH {
+            let dst = phases + ((iy &+ g.padTop) &* pw &+ g.padLeft), src = xc + iy &* inW
+            if iy &* inW &+ 16 <= inPlane {
+                let v = UnsafeRawPointer(src).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(dst).storeBytes(of: zero.replacing(with: v, where: keep), as: SIMD16<Float>.self)
+            } else {
+                dst.update(from: src, count: inW)
+            }
+        }
     }
 
     /// Copies one input plane of a wide layer into the interior of its zero-padded phase planes, row by row
