@@ -88,6 +88,11 @@ extension Op {
     public func scratchBytes(inputs: [[Int]], output: [Int]) -> Int? { MemoryLimit.floatBytes(output) }
 }
 
+/// Why a session did not keep a value.
+public enum NotKeptReason: Sendable, Equatable {
+    case inPlace, buffersShared
+}
+
 /// Faults in building or running a graph.
 public enum NetworkError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(op: String, detail: String)
@@ -95,7 +100,8 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
     case notDifferentiable(layer: String, input: String)
     case unitOutOfRange(layer: String, shape: [Int], unit: [Int])
     case invalidGraph(String)
-    case notKept(String)
+    /// A value the session did not keep: computed in place of its activation, or its buffer shared (`outputsOnly`).
+    case notKept(String, reason: NotKeptReason)
     /// An attribute value the op cannot run with (stride 0, a 1-D kernel for a 2-D op, …).
     case invalidAttribute(op: String, attribute: String, value: String, reason: String)
     /// A tensor or a whole plan larger than the memory limit (or than Int can count).
@@ -116,8 +122,10 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
         case let .tooLarge(what, bytes, limit):
             let size = bytes.map { MemoryLimit.describe($0) } ?? "more than Int can count"
             return "\(what) needs \(size), over the memory limit of \(MemoryLimit.describe(limit)) (raise it with --max-memory)"
-        case let .notKept(name):
+        case let .notKept(name, .inPlace):
             return "'\(name)' is a pre-activation value that this session computes in place of its activation; use the activation's layer"
+        case let .notKept(name, .buffersShared):
+            return "'\(name)' is not kept: this session keeps only the graph's outputs and reuses the other values' buffers"
         }
     }
 }

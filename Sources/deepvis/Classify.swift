@@ -21,7 +21,7 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         let (graph, info, _) = try modelOptions.load()
-        let session = Session(graph: graph, activationsInPlace: true)
+        let session = Session(graph: graph, outputsOnly: true)
         let output = session.values[graph.outputs[0]]
         var failed = false
         for path in images {

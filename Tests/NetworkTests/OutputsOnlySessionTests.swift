@@ -1,0 +1,59 @@
+import NeuralNetwork
+import Tensors
+import Testing
+import TestSupport
+
+/// A session that keeps only the graph's outputs shares buffers between values whose lifetimes do not overlap; its
+/// outputs must equal a plain session's bit for bit, frame after frame.
+@Suite struct OutputsOnlySessionTests {
+    /// Inverted-residual-like blocks: fused conv + clamp pairs, maps that shrink and grow, a residual read long after it
+    /// is made, a branch nobody reads, and two outputs.
+    static func graph() throws -> (Graph, residual: Int, logits: Int, mid: Int) {
+        var rng = SplitMix64(seed: 31)
+        var g = Graph()
+        let x = g.addInput("x", shape: [1, 3, 12, 12])
+        func const(_ s: [Int]) -> Int { g.addConstant("w\(g.values.count)", Tensor.random(s, in: -0.5...0.5, using: &rng)) }
+        func convClamp(_ name: String, _ input: Int, _ conv: Conv, _ w: [Int]) throws -> Int {
+            let c = try g.addNode(name, conv, inputs: [input, const(w), const([w[0]])], output: "\(name).bn")
+            return try g.addNode("\(name).act", Clamp(low: 0, high: 6, kind: "Clip"), inputs: [c], output: name)
+        }
+        let stem = try convClamp("stem", x, Conv(kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]), [8, 3, 3, 3])
+        let expand = try convClamp("expand", stem, Conv(kernel: [1, 1]), [24, 8, 1, 1])
+        let dw = try convClamp("dw", expand, Conv(kernel: [3, 3], pads: [1, 1, 1, 1], group: 24), [24, 1, 3, 3])
+        let project = try g.addNode("project", Conv(kernel: [1, 1]), inputs: [dw, const([8, 24, 1, 1])], output: "project")
+        let residual = try g.addNode("res", Add(), inputs: [project, stem], output: "res")
+        _ = try g.addNode("unused", Sigmoid(), inputs: [expand], output: "unused")
+        // A window op reads its neighbours' inputs while writing: its output must not take its input's buffer.
+        let pooled = try g.addNode("maxpool", MaxPool(kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1]), inputs: [residual],
+                                   output: "maxpool")
+        let down = try convClamp("down", pooled, Conv(kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 8), [8, 1, 3, 3])
+        let wide = try convClamp("wide", down, Conv(kernel: [1, 1]), [40, 8, 1, 1])
+        let pool = try g.addNode("pool", GlobalAveragePool(), inputs: [wide], output: "pool")
+        let flat = try g.addNode("flat", Flatten(), inputs: [pool], output: "flat")
+        let logits = try g.addNode("fc", Gemm(transB: true), inputs: [flat, const([5, 40]), const([5])], output: "logits")
+        g.outputs = [logits, down]
+        return (g, residual, logits, down)
+    }
+
+    @Test func outputsEqualAPlainSessionsAndBuffersAreShared() throws {
+        let (g, residual, logits, mid) = try Self.graph()
+        let plain = Session(graph: g), lean = Session(graph: g, outputsOnly: true)
+        var rng = SplitMix64(seed: 32)
+        for frame in 0..<3 {
+            let input = Tensor.random([1, 3, 12, 12], in: -2...2, using: &rng)
+            plain.run(input)
+            lean.run(input)
+            assertClose(lean.values[logits], plain.values[logits], rtol: 0, atol: 0, "logits, frame \(frame)")
+            assertClose(lean.values[mid], plain.values[mid], rtol: 0, atol: 0, "second output, frame \(frame)")
+        }
+        // Fewer distinct buffers than stored values: some were shared.
+        let computed = g.values.indices.filter { g.values[$0].constant == nil }
+        let plainBuffers = Set(computed.map { plain.values[$0].data }), leanBuffers = Set(computed.map { lean.values[$0].data })
+        #expect(leanBuffers.count < plainBuffers.count - 4, "\(leanBuffers.count) buffers against \(plainBuffers.count)")
+        #expect(throws: NetworkError.notKept("res", reason: .buffersShared)) { try lean.value("res") }
+        #expect(throws: NetworkError.notKept("logits", reason: .buffersShared)) {
+            try lean.backward(from: logits, seed: .unit(channel: 0, y: 0, x: 0))
+        }
+        #expect(!lean.droppedValues.contains(logits) && lean.droppedValues.contains(residual))
+    }
+}
