@@ -143,7 +143,6 @@ def run(args):
 
         # Hover a tile for the screenshot's tooltip, then pull the slider back to an earlier step.
         from selenium.webdriver.common.action_chains import ActionChains
-        latest = js(driver, "window.deepvis.history.filter(Boolean).slice(-1)[0].step")
         position = js(driver, "window.deepvis.history.filter(Boolean).length") - 4
         driver.execute_script("""
             const s = document.getElementById('slider'); s.value = arguments[0];
@@ -154,7 +153,10 @@ def run(args):
             driver.find_element("id", "sliderLabel").text), 10)
         step = int(re.match(r"step (\d+)", label).group(1))
         shown = js(driver, "document.getElementById('ascent').src")
+        # Read from the history as it is now: the ascent keeps running, and when its history is thinned the entries
+        # move, so the newest step read before the slider moved may sit at `position` by now.
         expected = js(driver, f"window.deepvis.history.filter(Boolean)[{position}].url")
+        latest = js(driver, "window.deepvis.history.filter(Boolean).slice(-1)[0].step")
         if not step < latest or shown != expected:
             raise Failure(f"slider shows {label!r} (image {shown}) — expected an earlier step than {latest}, image {expected}")
         print(f"slider shows an earlier step: {label} (latest step {latest})")
