@@ -153,8 +153,8 @@ def run(args):
             driver.find_element("id", "sliderLabel").text), 10)
         step = int(re.match(r"step (\d+)", label).group(1))
         shown = js(driver, "document.getElementById('ascent').src")
-        # Read from the history as it is now: the ascent keeps running, and when its history is thinned the entries
-        # move, so the newest step read before the slider moved may sit at `position` by now.
+        # Read from the history as it is now: the ascent keeps running, and when it thins its history the server resends
+        # the entries, so the newest step read before the slider moved may sit at `position` by now.
         expected = js(driver, f"window.deepvis.history.filter(Boolean)[{position}].url")
         latest = js(driver, "window.deepvis.history.filter(Boolean).slice(-1)[0].step")
         if not step < latest or shown != expected:

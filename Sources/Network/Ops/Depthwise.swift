@@ -158,7 +158,7 @@ enum Depthwise {
         for i in 0..<index.count { phases[Int(index[i])] = xc[i] }
     }
 
-    /// Stride 1, rows under 16 columns (the 14×14 and 7×7 maps): each row is one 16-float vector whose lanes past the
+    /// Stride 1, rows of 8–15 columns (the 14×14 maps; 7-column rows gained nothing and keep the index): each row is one 16-float vector whose lanes past the
     /// row are zeroed, so the store puts zeros where the padding already has them. Those lanes may reach into the next
     /// rows' interior, which is written afterwards (rows go top to bottom), or into the bottom padding and the slack.
     /// Rows whose vector would read past this channel's plane are copied element by element.
