@@ -27,6 +27,8 @@ final class DepthwiseScratch {
     /// copied whole (stride 1) or deinterleaved in vectors (stride 2). The forward pass copies stride-1 rows of 8–15
     /// columns as masked vectors instead (`scatterShortRows`); backward adds back through the index for every narrow plane.
     let scatterIndex: [Int32]
+    /// Whether the forward pass copies rows as masked vectors (`Depthwise.scatterShortRows`): stride 1, 8–15 columns.
+    let shortRows: Bool
 
     init(_ g: ConvGeometry) {
         self.g = g
@@ -62,6 +64,7 @@ final class DepthwiseScratch {
             }
         }
         scatterIndex = index
+        shortRows = s == 1 && g.inW >= 8 && g.inW < 16
     }
     deinit { free(buffer) }
 
@@ -93,7 +96,7 @@ enum Depthwise {
             sc.offsets.withUnsafeBufferPointer { offsets in
                 sc.scatterIndex.withUnsafeBufferPointer { index in
                     for c in range {
-                        if sc.g.strideH == 1 && sc.g.inW >= 8 && sc.g.inW < 16 {
+                        if sc.shortRows {
                             scatterShortRows(x + c * inPlane, into: phases, sc)
                         } else if index.isEmpty {
                             scatterRows(x + c * inPlane, into: phases, sc)
