@@ -44,7 +44,7 @@ public enum GradientRendering: String, Sendable, CaseIterable {
         let finite = magnitudes.filter(\.isFinite)
         guard !finite.isEmpty else { return 0 }
         let p = OrderStatistic.value(atRank: min(finite.count - 1, Int(Double(finite.count) * 0.995)), in: finite)
-        return p > 0 ? p : OrderStatistic.value(atRank: finite.count - 1, in: finite)
+        return p > 0 ? p : finite.max()!
     }
 
     private static func signed(_ v: Float, _ peak: Float) -> UInt8 {
