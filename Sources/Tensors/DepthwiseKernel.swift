@@ -39,3 +39,95 @@ public enum WideRows {
         return j
     }
 }
+
+/// The depthwise kernel for stride 1 with "same" padding (see Network's `DepthwiseScratch.flat`), generic over the
+/// vector width like `WideRows`.
+///
+/// Vectors run along the plane as if it were one long row, so no lane is spent on padding columns (the wide-row form
+/// computes every padded column, twice the work on a 7×7 map with a 5×5 filter) and the output is stored as whole
+/// vectors. The plane sits between zero rows, which stand for the top and bottom padding; a tap whose column falls
+/// off a row's edge would read the neighbouring row instead, so each filter column's sum is masked by the output
+/// columns (`columns`) before it is added.
+public enum FlatPlanes {
+    /// The filter and the plane: `count` = height · width ≥ the vector's lanes.
+    public struct Shape: Sendable {
+        public let kernelH: Int, kernelW: Int, padTop: Int, padLeft: Int, width: Int, count: Int
+        public init(kernelH: Int, kernelW: Int, padTop: Int, padLeft: Int, width: Int, count: Int) {
+            (self.kernelH, self.kernelW, self.padTop, self.padLeft, self.width, self.count) = (kernelH, kernelW, padTop, padLeft, width, count)
+        }
+    }
+
+    /// Where a plane's result goes: the sum plus bias into `preActivation` and its clamp to low...high into `activated`;
+    /// either may be nil.
+    public struct Output {
+        public let preActivation: UnsafeMutablePointer<Float>?, activated: UnsafeMutablePointer<Float>?
+        public let low: Float, high: Float
+        public init(preActivation: UnsafeMutablePointer<Float>?, activated: UnsafeMutablePointer<Float>?, low: Float, high: Float) {
+            (self.preActivation, self.activated, self.low, self.high) = (preActivation, activated, low, high)
+        }
+    }
+
+    /// out[p] = bias + Σ taps[ky·kw + kx] · plane[p + (ky − padTop)·width + kx − padLeft] over the taps whose column
+    /// p % width + kx − padLeft lies in the row; `plane` must have padTop·width + padLeft zeros before it and
+    /// (kh − 1 − padTop)·width + kw − 1 − padLeft after. `columns[p]` = p % width.
+    @inlinable @inline(__always)
+    public static func convolve<V: KernelVector>(_: V.Type, _ shape: Shape, taps: UnsafePointer<Float>, from plane: UnsafePointer<Float>,
+                                                 columns: UnsafePointer<Int32>, bias: Float, _ out: Output) {
+        let l = V.lanes, count = shape.count
+        // Four vectors at a time hide the multiply-add latency; the last one to four end at the plane's end, overlapping
+        // vectors already done (the same values, stored again).
+        var p = 0
+        while p + 4 * l <= count {
+            group(V.self, shape, taps, plane, columns, bias, out, p, p + l, p + 2 * l, p + 3 * l)
+            p += 4 * l
+        }
+        if p < count {
+            let last = count - l
+            if count < 4 * l {
+                group(V.self, shape, taps, plane, columns, bias, out, 0, min(l, last), min(2 * l, last), last)
+            } else {
+                group(V.self, shape, taps, plane, columns, bias, out, last - 3 * l, last - 2 * l, last - l, last)
+            }
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func group<V: KernelVector>(_: V.Type, _ s: Shape, _ taps: UnsafePointer<Float>, _ plane: UnsafePointer<Float>,
+                                       _ columns: UnsafePointer<Int32>, _ bias: Float, _ out: Output,
+                                       _ p0: Int, _ p1: Int, _ p2: Int, _ p3: Int) {
+        let src = UnsafeRawPointer(plane), cols = UnsafeRawPointer(columns), width = Int32(s.width)
+        let b0 = p0 &* 4, b1 = p1 &* 4, b2 = p2 &* 4, b3 = p3 &* 4
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+        for kx in 0..<s.kernelW {
+            var t0 = V(), t1 = V(), t2 = V(), t3 = V()
+            var tap = taps + kx
+            var off = (kx &- s.padLeft &- s.padTop &* s.width) &* 4
+            for _ in 0..<s.kernelH {
+                let w = V(repeating: tap.pointee)
+                t0 = t0.fma(w, V.load(src, off &+ b0))
+                t1 = t1.fma(w, V.load(src, off &+ b1))
+                t2 = t2.fma(w, V.load(src, off &+ b2))
+                t3 = t3.fma(w, V.load(src, off &+ b3))
+                tap += s.kernelW
+                off = off &+ s.width &* 4
+            }
+            let shift = Int32(kx &- s.padLeft)
+            if shift == 0 {
+                a0 = a0 + t0; a1 = a1 + t1; a2 = a2 + t2; a3 = a3 + t3
+            } else {
+                a0 = a0 + t0.keepingColumns(cols, b0, shift: shift, width: width)
+                a1 = a1 + t1.keepingColumns(cols, b1, shift: shift, width: width)
+                a2 = a2 + t2.keepingColumns(cols, b2, shift: shift, width: width)
+                a3 = a3 + t3.keepingColumns(cols, b3, shift: shift, width: width)
+            }
+        }
+        let bv = V(repeating: bias)
+        finish(a0 + bv, b0, out); finish(a1 + bv, b1, out); finish(a2 + bv, b2, out); finish(a3 + bv, b3, out)
+    }
+
+    @inlinable @inline(__always)
+    static func finish<V: KernelVector>(_ v: V, _ byteOffset: Int, _ out: Output) {
+        if let p = out.preActivation { v.store(UnsafeMutableRawPointer(p), byteOffset) }
+        if let a = out.activated { v.clamped(V(repeating: out.low), V(repeating: out.high)).store(UnsafeMutableRawPointer(a), byteOffset) }
+    }
+}

@@ -337,6 +337,8 @@ public protocol KernelVector {
     /// min(max(self, lo), hi) lane by lane.
     func clamped(_ lo: Self, _ hi: Self) -> Self
     subscript(index: Int) -> Float { get }
+    /// self with the lanes zeroed whose column (the Int32s at p + byteOffset) plus `shift` falls outside 0..<width.
+    func keepingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, shift: Int32, width: Int32) -> Self
 }
 
 extension KernelVector {
@@ -358,5 +360,10 @@ extension SIMD8: KernelVector where Scalar == Float {
     public func clamped(_ lo: Self, _ hi: Self) -> Self {
         let r = replacing(with: lo, where: self .< lo)
         return r.replacing(with: hi, where: r .> hi)
+    }
+    @inlinable @inline(__always)
+    public func keepingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, shift: Int32, width: Int32) -> Self {
+        let c = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<Int32>.self) &+ SIMD8<Int32>(repeating: shift)
+        return replacing(with: 0, where: (c .< SIMD8<Int32>()) .| (c .>= SIMD8<Int32>(repeating: width)))
     }
 }

@@ -39,6 +39,11 @@ extension SIMD16: KernelVector where Scalar == Float {
         let r = replacing(with: lo, where: self .< lo)
         return r.replacing(with: hi, where: r .> hi)
     }
+    @inlinable @inline(__always)
+    public func keepingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, shift: Int32, width: Int32) -> Self {
+        let c = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Int32>.self) &+ SIMD16<Int32>(repeating: shift)
+        return replacing(with: 0, where: (c .< SIMD16<Int32>()) .| (c .>= SIMD16<Int32>(repeating: width)))
+    }
 }
 
 /// `WideRows.accumulate` (the depthwise inner loop) with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
@@ -46,5 +51,13 @@ public enum DepthwiseAVX512 {
     public static func accumulate(taps: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>, from planes: UnsafePointer<Float>,
                                   into wide: UnsafeMutablePointer<Float>, count: Int) {
         WideRows.accumulate(SIMD16<Float>.self, taps: taps, offsets: offsets, from: planes, into: wide, count: count)
+    }
+}
+
+extension DepthwiseAVX512 {
+    /// `FlatPlanes.convolve` with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
+    public static func convolveFlat(_ shape: FlatPlanes.Shape, taps: UnsafePointer<Float>, from plane: UnsafePointer<Float>,
+                                    columns: UnsafePointer<Int32>, bias: Float, _ out: FlatPlanes.Output) {
+        FlatPlanes.convolve(SIMD16<Float>.self, shape, taps: taps, from: plane, columns: columns, bias: bias, out)
     }
 }

@@ -58,6 +58,12 @@ import Testing
         Case(x: [1, 3, 3, 3], m: 3, k: [3, 3], pads: [1, 1, 1, 1], group: 3),               // rows short, plane just over a vector
         Case(x: [1, 3, 14, 14], m: 3, k: [5, 5], pads: [2, 2, 2, 2], group: 3),             // 14×14 rows as one masked vector each
         Case(x: [2, 3, 9, 15], m: 3, k: [3, 3], pads: [0, 2, 1, 0], group: 3),              // 15 columns, uneven pads, batch 2
+        // The flat form (stride 1, same size out as in, planes of ≥ 16 elements):
+        Case(x: [1, 2, 7, 7], m: 2, k: [5, 5], pads: [2, 2, 2, 2], group: 2),               // the 7×7 maps: vectors overlapping at the end
+        Case(x: [1, 3, 9, 15], m: 3, k: [3, 3], pads: [0, 2, 2, 0], group: 3),              // same size from one-sided pads
+        Case(x: [1, 2, 16, 17], m: 2, k: [3, 5], pads: [1, 2, 1, 2], group: 2),             // 3×5 filter; a last group of four overlapping
+        Case(x: [1, 2, 4, 5], m: 2, k: [3, 3], pads: [1, 1, 1, 1], group: 2),               // 20 elements: one vector and an overlap
+        Case(x: [2, 3, 1, 20], m: 3, k: [3, 3], pads: [1, 1, 1, 1], group: 3),              // one row: both vertical taps in the zero rows
     ]
 
     /// The adjoint written as a loop: gx[n,c,iy,ix] += w[m,c,ky,kx] · gy[n,m,oy,ox] for every tap that reads (iy, ix).

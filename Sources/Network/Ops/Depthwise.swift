@@ -29,6 +29,13 @@ final class DepthwiseScratch {
     let scatterIndex: [Int32]
     /// Whether the forward pass copies rows as masked vectors (`Depthwise.scatterShortRows`): stride 1, 8–15 columns.
     let shortRows: Bool
+    /// Stride 1 with "same" padding and planes of at least 16 elements: the forward pass runs the flat form
+    /// (`FlatPlanes`) instead of the wide rows. Each slot then holds one plane between zero rows.
+    let flat: FlatPlanes.Shape?
+    /// Where the plane starts in a flat slot: the zeros before it.
+    let flatTop: Int
+    /// Each element's column, for the flat form's edge masks.
+    let columns: [Int32]
 
     init(_ g: ConvGeometry) {
         self.g = g
@@ -45,7 +52,19 @@ final class DepthwiseScratch {
         offsets = off
         // Slack after the phase planes: the last SIMD vector of the wide plane may read past them.
         phasesCount = s * s * phase + wideCount
-        perSlot = phasesCount + wideCount
+        if s == 1, g.outH == g.inH, g.outW == g.inW, g.inH * g.inW >= 16 {
+            let shape = FlatPlanes.Shape(kernelH: g.kernelH, kernelW: g.kernelW, padTop: g.padTop, padLeft: g.padLeft,
+                                         width: g.inW, count: g.inH * g.inW)
+            flat = shape
+            flatTop = g.padTop * g.inW + g.padLeft
+            perSlot = flatTop + shape.count + (g.kernelH - 1 - g.padTop) * g.inW + g.kernelW - 1 - g.padLeft
+            columns = (0..<shape.count).map { Int32($0 % g.inW) }
+        } else {
+            flat = nil
+            flatTop = 0
+            perSlot = phasesCount + wideCount
+            columns = []
+        }
         // Zeroed once: the padding positions of the phase planes are never written afterwards. calloc's fresh zero
         // pages cost memory only for the slots a thread actually uses (as many as Parallel.threads).
         guard let p = calloc(perSlot * Self.slots, MemoryLayout<Float>.stride) else {
@@ -90,6 +109,10 @@ enum Depthwise {
         // Where the clamped values go: nil when there is no clamp; y itself when the clamp is in place.
         let activated = epilogue.map { $0.output.data + outputOffset }
         let low = epilogue?.low ?? 0, high = epilogue?.high ?? 0
+        if let shape = sc.flat {
+            forwardFlat(x: x, w: w, bias: bias, y: y, channels: channels, shape, sc, activated: activated, low: low, high: high)
+            return
+        }
         Parallel.forChunks(channels, maxChunks: DepthwiseScratch.slots) { range, slot in
             let phases = sc.buffer + slot * sc.perSlot
             let wide = phases + sc.phasesCount
@@ -110,6 +133,30 @@ enum Depthwise {
                             store(wide + oy * pw, count: ow, bias: b, preActivation: activated == y ? nil : y + o,
                                   activated: activated.map { $0 + o }, low: low, high: high, mayOverrun: (oh - oy) * ow >= 8)
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The flat form (`FlatPlanes`): each channel's plane is copied between the slot's zero rows and convolved as one row.
+    static func forwardFlat(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
+                            channels: Int, _ shape: FlatPlanes.Shape, _ sc: DepthwiseScratch, activated: UnsafeMutablePointer<Float>?,
+                            low: Float, high: Float) {
+        let plane = shape.count, kk = shape.kernelH * shape.kernelW
+        Parallel.forChunks(channels, maxChunks: DepthwiseScratch.slots) { range, slot in
+            let padded = sc.buffer + slot * sc.perSlot + sc.flatTop
+            sc.columns.withUnsafeBufferPointer { columns in
+                for c in range {
+                    padded.update(from: x + c * plane, count: plane)
+                    let o = c * plane
+                    let out = FlatPlanes.Output(preActivation: activated == y ? nil : y + o, activated: activated.map { $0 + o },
+                                                low: low, high: high)
+                    if KernelChoice.wide {
+                        DepthwiseAVX512.convolveFlat(shape, taps: w + c * kk, from: padded, columns: columns.baseAddress!, bias: bias?[c] ?? 0, out)
+                    } else {
+                        FlatPlanes.convolve(SIMD8<Float>.self, shape, taps: w + c * kk, from: padded, columns: columns.baseAddress!,
+                                            bias: bias?[c] ?? 0, out)
                     }
                 }
             }
