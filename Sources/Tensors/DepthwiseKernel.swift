@@ -40,20 +40,25 @@ public enum WideRows {
     }
 }
 
-/// The depthwise kernel for stride 1 with "same" padding (see Network's `DepthwiseScratch.flat`), generic over the
-/// vector width like `WideRows`.
+/// The depthwise kernel for planes whose size is the output's times the stride (stride 1 with "same" padding, and
+/// stride 2 on even sizes; see Network's `DepthwiseScratch.flat`), generic over the vector width like `WideRows`.
 ///
-/// Vectors run along the plane as if it were one long row, so no lane is spent on padding columns (the wide-row form
-/// computes every padded column, twice the work on a 7×7 map with a 5×5 filter) and the output is stored as whole
-/// vectors. The plane sits between zero rows, which stand for the top and bottom padding; a tap whose column falls
-/// off a row's edge would read the neighbouring row instead, so each filter column's sum is masked by the output
-/// columns (`columns`) before it is added.
+/// Vectors run along the output plane as if it were one long row, so no lane is spent on padding columns (the
+/// wide-row form computes every padded column: twice the work on a 7×7 map with a 5×5 filter) and the output is
+/// stored as whole vectors. The source is one plane per phase (one for stride 1, four for stride 2), each the
+/// output's size, between zero rows that stand for the top and bottom padding. So every tap reads at a fixed offset
+/// from the output position; a tap whose column falls off a row's edge would read the neighbouring row instead,
+/// so the taps are summed in groups of one column shift and each group is masked by the output columns
+/// (`columns`) before it is added.
 public enum FlatPlanes {
-    /// The filter and the plane: `count` = height · width ≥ the vector's lanes.
-    public struct Shape: Sendable {
-        public let kernelH: Int, kernelW: Int, padTop: Int, padLeft: Int, width: Int, count: Int
-        public init(kernelH: Int, kernelW: Int, padTop: Int, padLeft: Int, width: Int, count: Int) {
-            (self.kernelH, self.kernelW, self.padTop, self.padLeft, self.width, self.count) = (kernelH, kernelW, padTop, padLeft, width, count)
+    /// The taps, as one table of `Int`s at `base`: `groups` group ends (exclusive tap indices), then each group's
+    /// column shift, then each tap's offset into the source (in floats, from the output position). The filter is
+    /// given in the same order as the taps. `width` is the output's row length, `count` its plane size (≥ the lanes).
+    public struct Taps {
+        public let base: UnsafePointer<Int>
+        public let groups: Int, taps: Int, width: Int, count: Int
+        public init(base: UnsafePointer<Int>, groups: Int, taps: Int, width: Int, count: Int) {
+            (self.base, self.groups, self.taps, self.width, self.count) = (base, groups, taps, width, count)
         }
     }
 
@@ -67,51 +72,67 @@ public enum FlatPlanes {
         }
     }
 
-    /// out[p] = bias + Σ taps[ky·kw + kx] · plane[p + (ky − padTop)·width + kx − padLeft] over the taps whose column
-    /// p % width + kx − padLeft lies in the row; `plane` must have padTop·width + padLeft zeros before it and
-    /// (kh − 1 − padTop)·width + kw − 1 − padLeft after. `columns[p]` = p % width.
+    /// out[p] = bias + Σ_t filter[t] · source[p + offset_t] over the taps t whose group's shifted column
+    /// p % width + shift lies in 0..<width; `columns[p]` = p % width. Every source[p + offset_t] for p < count must be
+    /// readable, and zero where it stands for padding.
     @inlinable @inline(__always)
-    public static func convolve<V: KernelVector>(_: V.Type, _ shape: Shape, taps: UnsafePointer<Float>, from plane: UnsafePointer<Float>,
+    public static func convolve<V: KernelVector>(_: V.Type, _ taps: Taps, filter: UnsafePointer<Float>, from source: UnsafePointer<Float>,
                                                  columns: UnsafePointer<Int32>, bias: Float, _ out: Output) {
-        let l = V.lanes, count = shape.count
+        let l = V.lanes, count = taps.count
         // Four vectors at a time hide the multiply-add latency; the last one to four end at the plane's end, overlapping
         // vectors already done (the same values, stored again).
         var p = 0
         while p + 4 * l <= count {
-            group(V.self, shape, taps, plane, columns, bias, out, p, p + l, p + 2 * l, p + 3 * l)
+            group(V.self, taps, filter, source, columns, bias, out, p, p + l, p + 2 * l, p + 3 * l)
             p += 4 * l
         }
         if p < count {
             let last = count - l
             if count < 4 * l {
-                group(V.self, shape, taps, plane, columns, bias, out, 0, min(l, last), min(2 * l, last), last)
+                group(V.self, taps, filter, source, columns, bias, out, 0, min(l, last), min(2 * l, last), last)
             } else {
-                group(V.self, shape, taps, plane, columns, bias, out, last - 3 * l, last - 2 * l, last - l, last)
+                group(V.self, taps, filter, source, columns, bias, out, last - 3 * l, last - 2 * l, last - l, last)
             }
         }
     }
 
     @inlinable @inline(__always)
-    static func group<V: KernelVector>(_: V.Type, _ s: Shape, _ taps: UnsafePointer<Float>, _ plane: UnsafePointer<Float>,
+    static func group<V: KernelVector>(_: V.Type, _ taps: Taps, _ filter: UnsafePointer<Float>, _ source: UnsafePointer<Float>,
                                        _ columns: UnsafePointer<Int32>, _ bias: Float, _ out: Output,
                                        _ p0: Int, _ p1: Int, _ p2: Int, _ p3: Int) {
-        let src = UnsafeRawPointer(plane), cols = UnsafeRawPointer(columns), width = Int32(s.width)
+        let src = UnsafeRawPointer(source), cols = UnsafeRawPointer(columns), width = Int32(taps.width)
+        let ends = taps.base, shifts = ends + taps.groups, offsets = shifts + taps.groups
         let b0 = p0 &* 4, b1 = p1 &* 4, b2 = p2 &* 4, b3 = p3 &* 4
         var a0 = V(), a1 = V(), a2 = V(), a3 = V()
-        for kx in 0..<s.kernelW {
-            var t0 = V(), t1 = V(), t2 = V(), t3 = V()
-            var tap = taps + kx
-            var off = (kx &- s.padLeft &- s.padTop &* s.width) &* 4
-            for _ in 0..<s.kernelH {
-                let w = V(repeating: tap.pointee)
+        var t = 0
+        for g in 0..<taps.groups {
+            // Two partial sums per vector: the chains of dependent multiply-adds are half as long.
+            var t0 = V(), t1 = V(), t2 = V(), t3 = V(), u0 = V(), u1 = V(), u2 = V(), u3 = V()
+            let end = ends[g]
+            while t &+ 1 < end {
+                let w = V(repeating: filter[t]), v = V(repeating: filter[t &+ 1])
+                let off = offsets[t] &* 4, off2 = offsets[t &+ 1] &* 4
                 t0 = t0.fma(w, V.load(src, off &+ b0))
                 t1 = t1.fma(w, V.load(src, off &+ b1))
                 t2 = t2.fma(w, V.load(src, off &+ b2))
                 t3 = t3.fma(w, V.load(src, off &+ b3))
-                tap += s.kernelW
-                off = off &+ s.width &* 4
+                u0 = u0.fma(v, V.load(src, off2 &+ b0))
+                u1 = u1.fma(v, V.load(src, off2 &+ b1))
+                u2 = u2.fma(v, V.load(src, off2 &+ b2))
+                u3 = u3.fma(v, V.load(src, off2 &+ b3))
+                t &+= 2
             }
-            let shift = Int32(kx &- s.padLeft)
+            if t < end {
+                let w = V(repeating: filter[t])
+                let off = offsets[t] &* 4
+                t0 = t0.fma(w, V.load(src, off &+ b0))
+                t1 = t1.fma(w, V.load(src, off &+ b1))
+                t2 = t2.fma(w, V.load(src, off &+ b2))
+                t3 = t3.fma(w, V.load(src, off &+ b3))
+                t &+= 1
+            }
+            t0 = t0 + u0; t1 = t1 + u1; t2 = t2 + u2; t3 = t3 + u3
+            let shift = Int32(truncatingIfNeeded: shifts[g])
             if shift == 0 {
                 a0 = a0 + t0; a1 = a1 + t1; a2 = a2 + t2; a3 = a3 + t3
             } else {

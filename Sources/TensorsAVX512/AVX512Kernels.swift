@@ -56,8 +56,8 @@ public enum DepthwiseAVX512 {
 
 extension DepthwiseAVX512 {
     /// `FlatPlanes.convolve` with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
-    public static func convolveFlat(_ shape: FlatPlanes.Shape, taps: UnsafePointer<Float>, from plane: UnsafePointer<Float>,
+    public static func convolveFlat(_ taps: FlatPlanes.Taps, filter: UnsafePointer<Float>, from source: UnsafePointer<Float>,
                                     columns: UnsafePointer<Int32>, bias: Float, _ out: FlatPlanes.Output) {
-        FlatPlanes.convolve(SIMD16<Float>.self, shape, taps: taps, from: plane, columns: columns, bias: bias, out)
+        FlatPlanes.convolve(SIMD16<Float>.self, taps, filter: filter, from: source, columns: columns, bias: bias, out)
     }
 }

@@ -29,13 +29,9 @@ final class DepthwiseScratch {
     let scatterIndex: [Int32]
     /// Whether the forward pass copies rows as masked vectors (`Depthwise.scatterShortRows`): stride 1, 8–15 columns.
     let shortRows: Bool
-    /// Stride 1 with "same" padding and planes of at least 16 elements: the forward pass runs the flat form
-    /// (`FlatPlanes`) instead of the wide rows. Each slot then holds one plane between zero rows.
-    let flat: FlatPlanes.Shape?
-    /// Where the plane starts in a flat slot: the zeros before it.
-    let flatTop: Int
-    /// Each element's column, for the flat form's edge masks.
-    let columns: [Int32]
+    /// The flat form (`FlatPlanes`), when the input is the output's size times the stride (stride 1 or 2) and the
+    /// output plane holds at least 16 elements; the forward pass then runs it instead of the wide rows.
+    let flat: FlatPlan?
 
     init(_ g: ConvGeometry) {
         self.g = g
@@ -52,19 +48,8 @@ final class DepthwiseScratch {
         offsets = off
         // Slack after the phase planes: the last SIMD vector of the wide plane may read past them.
         phasesCount = s * s * phase + wideCount
-        if s == 1, g.outH == g.inH, g.outW == g.inW, g.inH * g.inW >= 16 {
-            let shape = FlatPlanes.Shape(kernelH: g.kernelH, kernelW: g.kernelW, padTop: g.padTop, padLeft: g.padLeft,
-                                         width: g.inW, count: g.inH * g.inW)
-            flat = shape
-            flatTop = g.padTop * g.inW + g.padLeft
-            perSlot = flatTop + shape.count + (g.kernelH - 1 - g.padTop) * g.inW + g.kernelW - 1 - g.padLeft
-            columns = (0..<shape.count).map { Int32($0 % g.inW) }
-        } else {
-            flat = nil
-            flatTop = 0
-            perSlot = phasesCount + wideCount
-            columns = []
-        }
+        flat = FlatPlan(g)
+        perSlot = flat?.slotCount ?? phasesCount + wideCount
         // Zeroed once: the padding positions of the phase planes are never written afterwards. calloc's fresh zero
         // pages cost memory only for the slots a thread actually uses (as many as Parallel.threads).
         guard let p = calloc(perSlot * Self.slots, MemoryLayout<Float>.stride) else {
@@ -93,6 +78,57 @@ final class DepthwiseScratch {
     }
 }
 
+/// How the flat form (`FlatPlanes`) reads one channel: the input split into s² phase planes of the output's size
+/// (phase (a, b) holds input rows ≡ a and columns ≡ b mod s), laid out one after another with zero gaps between them
+/// that cover every tap's reach past a plane's first and last rows.
+struct FlatPlan {
+    let stride: Int
+    /// The tap table `FlatPlanes.Taps` reads (group ends, column shifts, offsets from a slot's start), then each tap's
+    /// index in the filter: the forward pass puts each channel's filter in tap order.
+    let table: [Int]
+    let groups: Int, taps: Int
+    let width: Int, count: Int
+    /// Where each phase plane starts in a slot, and the slot's length.
+    let planeStarts: [Int]
+    let slotCount: Int
+    /// Each output element's column, for the edge masks.
+    let columns: [Int32]
+
+    init?(_ g: ConvGeometry) {
+        let s = g.strideH
+        guard s == g.strideW, s == 1 || s == 2, g.dilationH == 1, g.dilationW == 1,
+              g.inH == s * g.outH, g.inW == s * g.outW, g.outH * g.outW >= 16 else { return nil }
+        stride = s
+        width = g.outW
+        count = g.outH * g.outW
+        func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+        // Each tap: its phase, its offset within the phase plane from the output position, its column shift.
+        var each: [(phase: Int, relative: Int, shift: Int, index: Int)] = []
+        for ky in 0..<g.kernelH {
+            for kx in 0..<g.kernelW {
+                let ry = ky - g.padTop, rx = kx - g.padLeft
+                let dy = floorDiv(ry, s), dx = floorDiv(rx, s)
+                each.append(((ry - dy * s) * s + rx - dx * s, dy * width + dx, dx, ky * g.kernelW + kx))
+            }
+        }
+        let before = max(0, -(each.map(\.relative).min() ?? 0)), after = max(0, each.map(\.relative).max() ?? 0)
+        let pitch = before + count + after
+        planeStarts = (0..<(s * s)).map { before + $0 * pitch }
+        slotCount = s * s * pitch
+        let sorted = each.sorted { ($0.shift, $0.index) < ($1.shift, $1.index) }
+        var ends: [Int] = [], shifts: [Int] = []
+        for (i, t) in sorted.enumerated() {
+            if shifts.last != t.shift { shifts.append(t.shift); ends.append(i) }
+            ends[ends.count - 1] = i + 1
+        }
+        let starts = planeStarts
+        table = ends + shifts + sorted.map { starts[$0.phase] + $0.relative } + sorted.map(\.index)
+        groups = ends.count
+        taps = sorted.count
+        columns = (0..<count).map { Int32($0 % g.outW) }
+    }
+}
+
 enum Depthwise {
     /// y[c] = bias[c] + w[c] ⋆ x[c]. Without scratch (the plain loop), y must hold the bias already.
     /// `epilogue`, if given, is applied to each channel right after it is computed; `y` is at element
@@ -109,8 +145,8 @@ enum Depthwise {
         // Where the clamped values go: nil when there is no clamp; y itself when the clamp is in place.
         let activated = epilogue.map { $0.output.data + outputOffset }
         let low = epilogue?.low ?? 0, high = epilogue?.high ?? 0
-        if let shape = sc.flat {
-            forwardFlat(x: x, w: w, bias: bias, y: y, channels: channels, shape, sc, activated: activated, low: low, high: high)
+        if let plan = sc.flat {
+            forwardFlat(x: x, w: w, bias: bias, y: y, channels: channels, plan, sc, activated: activated, low: low, high: high)
             return
         }
         Parallel.forChunks(channels, maxChunks: DepthwiseScratch.slots) { range, slot in
@@ -139,25 +175,68 @@ enum Depthwise {
         }
     }
 
-    /// The flat form (`FlatPlanes`): each channel's plane is copied between the slot's zero rows and convolved as one row.
+    /// The flat form (`FlatPlanes`): each channel's input is copied into its slot's phase planes and convolved as one row.
     static func forwardFlat(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
-                            channels: Int, _ shape: FlatPlanes.Shape, _ sc: DepthwiseScratch, activated: UnsafeMutablePointer<Float>?,
+                            channels: Int, _ plan: FlatPlan, _ sc: DepthwiseScratch, activated: UnsafeMutablePointer<Float>?,
                             low: Float, high: Float) {
-        let plane = shape.count, kk = shape.kernelH * shape.kernelW
+        let g = sc.g, plane = plan.count, inPlane = g.inH * g.inW, kk = g.kernelH * g.kernelW
         Parallel.forChunks(channels, maxChunks: DepthwiseScratch.slots) { range, slot in
-            let padded = sc.buffer + slot * sc.perSlot + sc.flatTop
-            sc.columns.withUnsafeBufferPointer { columns in
-                for c in range {
-                    padded.update(from: x + c * plane, count: plane)
-                    let o = c * plane
-                    let out = FlatPlanes.Output(preActivation: activated == y ? nil : y + o, activated: activated.map { $0 + o },
-                                                low: low, high: high)
-                    if KernelChoice.wide {
-                        DepthwiseAVX512.convolveFlat(shape, taps: w + c * kk, from: padded, columns: columns.baseAddress!, bias: bias?[c] ?? 0, out)
-                    } else {
-                        FlatPlanes.convolve(SIMD8<Float>.self, shape, taps: w + c * kk, from: padded, columns: columns.baseAddress!,
-                                            bias: bias?[c] ?? 0, out)
+            let source = sc.buffer + slot * sc.perSlot
+            plan.table.withUnsafeBufferPointer { table in
+                plan.columns.withUnsafeBufferPointer { columns in
+                    let taps = FlatPlanes.Taps(base: table.baseAddress!, groups: plan.groups, taps: plan.taps, width: plan.width, count: plane)
+                    let order = table.baseAddress! + 2 * plan.groups + plan.taps
+                    let filter = UnsafeMutablePointer<Float>.allocate(capacity: plan.taps)
+                    defer { filter.deallocate() }
+                    for c in range {
+                        // The channel's filter in tap order.
+                        let wc = w + c * kk
+                        for t in 0..<plan.taps { filter[t] = wc[order[t]] }
+                        if plan.stride == 1 {
+                            (source + plan.planeStarts[0]).update(from: x + c * inPlane, count: inPlane)
+                        } else {
+                            deinterleave(x + c * inPlane, into: source, plan, g)
+                        }
+                        let o = c * plane
+                        let out = FlatPlanes.Output(preActivation: activated == y ? nil : y + o, activated: activated.map { $0 + o },
+                                                    low: low, high: high)
+                        if KernelChoice.wide {
+                            DepthwiseAVX512.convolveFlat(taps, filter: filter, from: source, columns: columns.baseAddress!,
+                                                         bias: bias?[c] ?? 0, out)
+                        } else {
+                            FlatPlanes.convolve(SIMD8<Float>.self, taps, filter: filter, from: source, columns: columns.baseAddress!,
+                                                bias: bias?[c] ?? 0, out)
+                        }
                     }
+                }
+            }
+        }
+    }
+
+    /// Stride 2: input row iy goes to row iy / 2 of phase planes (iy % 2, 0) and (iy % 2, 1), its even columns to the
+    /// first and its odd ones to the second; one 16-float load gives 8 of each.
+    @inline(__always)
+    static func deinterleave(_ xc: UnsafePointer<Float>, into slot: UnsafeMutablePointer<Float>, _ plan: FlatPlan, _ g: ConvGeometry) {
+        let ow = plan.width, inW = g.inW
+        for iy in 0..<g.inH {
+            let a = iy & 1, row = (iy >> 1) &* ow
+            let even = slot + (plan.planeStarts[2 &* a] &+ row), odd = slot + (plan.planeStarts[2 &* a &+ 1] &+ row)
+            let src = UnsafeRawPointer(xc + iy &* inW)
+            if ow >= 8 {
+                // The last 8 columns of each phase as one overlapping vector.
+                var j = 0
+                while true {
+                    let v = src.loadUnaligned(fromByteOffset: j &* 8, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(even + j).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(odd + j).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                    if j &+ 8 == ow { break }
+                    j = min(j &+ 8, ow &- 8)
+                }
+            } else {
+                let p = xc + iy &* inW
+                for j in 0..<ow {
+                    even[j] = p[2 &* j]
+                    odd[j] = p[2 &* j &+ 1]
                 }
             }
         }
