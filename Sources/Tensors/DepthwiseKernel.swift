@@ -146,6 +146,51 @@ public enum FlatPlanes {
         finish(a0 + bv, b0, out); finish(a1 + bv, b1, out); finish(a2 + bv, b2, out); finish(a3 + bv, b3, out)
     }
 
+    /// The four phase planes of stride 2: (row parity, column parity) → where row 0 of that plane starts.
+    public struct Phases {
+        public let evenEven: UnsafeMutablePointer<Float>, evenOdd: UnsafeMutablePointer<Float>
+        public let oddEven: UnsafeMutablePointer<Float>, oddOdd: UnsafeMutablePointer<Float>
+        public init(evenEven: UnsafeMutablePointer<Float>, evenOdd: UnsafeMutablePointer<Float>,
+                    oddEven: UnsafeMutablePointer<Float>, oddOdd: UnsafeMutablePointer<Float>) {
+            (self.evenEven, self.evenOdd, self.oddEven, self.oddOdd) = (evenEven, evenOdd, oddEven, oddOdd)
+        }
+    }
+
+    /// Splits a plane of rows × (2·halfWidth) into its four stride-2 phase planes of halfWidth columns: input row r
+    /// goes to row r / 2 of the planes of its parity, its even columns to one and its odd ones to the other.
+    @inlinable @inline(__always)
+    public static func splitPhases<V: KernelVector>(_: V.Type, _ plane: UnsafePointer<Float>, rows: Int, halfWidth: Int, into phases: Phases) {
+        let w = halfWidth
+        for r in 0..<rows {
+            let i = (r >> 1) &* w
+            let even = (r & 1 == 0 ? phases.evenEven : phases.oddEven) + i, odd = (r & 1 == 0 ? phases.evenOdd : phases.oddOdd) + i
+            let src = UnsafeRawPointer(plane + r &* 2 &* w)
+            // 8-float halves even with wider vectors: a 32-float deinterleave was compiled to a broadcast per element.
+            if w >= 8 {
+                row(SIMD8<Float>.self, src, UnsafeMutableRawPointer(even), UnsafeMutableRawPointer(odd), w)
+            } else {
+                let p = plane + r &* 2 &* w
+                for j in 0..<w {
+                    even[j] = p[2 &* j]
+                    odd[j] = p[2 &* j &+ 1]
+                }
+            }
+        }
+    }
+
+    /// One row of `splitPhases`, w ≥ lanes: whole vectors, the last one overlapping the one before.
+    @inlinable @inline(__always)
+    static func row<V: KernelVector>(_: V.Type, _ src: UnsafeRawPointer, _ even: UnsafeMutableRawPointer, _ odd: UnsafeMutableRawPointer, _ w: Int) {
+        var j = 0
+        while true {
+            let (e, o) = V.deinterleave(src, j &* 8)
+            e.store(even, j &* 4)
+            o.store(odd, j &* 4)
+            if j &+ V.lanes == w { break }
+            j = min(j &+ V.lanes, w &- V.lanes)
+        }
+    }
+
     @inlinable @inline(__always)
     static func finish<V: KernelVector>(_ v: V, _ byteOffset: Int, _ out: Output) {
         if let p = out.preActivation { v.store(UnsafeMutableRawPointer(p), byteOffset) }

@@ -339,6 +339,8 @@ public protocol KernelVector {
     subscript(index: Int) -> Float { get }
     /// self with the lanes zeroed whose column (the Int32s at p + byteOffset) plus `shift` falls outside 0..<width.
     func keepingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, shift: Int32, width: Int32) -> Self
+    /// The even- and odd-indexed floats of the 2·lanes at p + byteOffset.
+    static func deinterleave(_ p: UnsafeRawPointer, _ byteOffset: Int) -> (even: Self, odd: Self)
 }
 
 extension KernelVector {
@@ -365,5 +367,10 @@ extension SIMD8: KernelVector where Scalar == Float {
     public func keepingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, shift: Int32, width: Int32) -> Self {
         let c = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<Int32>.self) &+ SIMD8<Int32>(repeating: shift)
         return replacing(with: 0, where: (c .< SIMD8<Int32>()) .| (c .>= SIMD8<Int32>(repeating: width)))
+    }
+    @inlinable @inline(__always)
+    public static func deinterleave(_ p: UnsafeRawPointer, _ byteOffset: Int) -> (even: Self, odd: Self) {
+        let v = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Float>.self)
+        return (v.evenHalf, v.oddHalf)
     }
 }

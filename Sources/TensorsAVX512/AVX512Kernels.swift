@@ -44,6 +44,11 @@ extension SIMD16: KernelVector where Scalar == Float {
         let c = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Int32>.self) &+ SIMD16<Int32>(repeating: shift)
         return replacing(with: 0, where: (c .< SIMD16<Int32>()) .| (c .>= SIMD16<Int32>(repeating: width)))
     }
+    @inlinable @inline(__always)
+    public static func deinterleave(_ p: UnsafeRawPointer, _ byteOffset: Int) -> (even: Self, odd: Self) {
+        let v = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD32<Float>.self)
+        return (v.evenHalf, v.oddHalf)
+    }
 }
 
 /// `WideRows.accumulate` (the depthwise inner loop) with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
@@ -59,5 +64,10 @@ extension DepthwiseAVX512 {
     public static func convolveFlat(_ taps: FlatPlanes.Taps, filter: UnsafePointer<Float>, from source: UnsafePointer<Float>,
                                     columns: UnsafePointer<Int32>, bias: Float, _ out: FlatPlanes.Output) {
         FlatPlanes.convolve(SIMD16<Float>.self, taps, filter: filter, from: source, columns: columns, bias: bias, out)
+    }
+
+    /// `FlatPlanes.splitPhases` with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
+    public static func splitPhases(_ plane: UnsafePointer<Float>, rows: Int, halfWidth: Int, into phases: FlatPlanes.Phases) {
+        FlatPlanes.splitPhases(SIMD16<Float>.self, plane, rows: rows, halfWidth: halfWidth, into: phases)
     }
 }

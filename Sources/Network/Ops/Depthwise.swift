@@ -195,7 +195,14 @@ enum Depthwise {
                         if plan.stride == 1 {
                             (source + plan.planeStarts[0]).update(from: x + c * inPlane, count: inPlane)
                         } else {
-                            deinterleave(x + c * inPlane, into: source, plan, g)
+                            let starts = plan.planeStarts
+                            let phases = FlatPlanes.Phases(evenEven: source + starts[0], evenOdd: source + starts[1],
+                                                           oddEven: source + starts[2], oddOdd: source + starts[3])
+                            if KernelChoice.wide {
+                                DepthwiseAVX512.splitPhases(x + c * inPlane, rows: g.inH, halfWidth: plan.width, into: phases)
+                            } else {
+                                FlatPlanes.splitPhases(SIMD8<Float>.self, x + c * inPlane, rows: g.inH, halfWidth: plan.width, into: phases)
+                            }
                         }
                         let o = c * plane
                         let out = FlatPlanes.Output(preActivation: activated == y ? nil : y + o, activated: activated.map { $0 + o },
@@ -208,35 +215,6 @@ enum Depthwise {
                                                 bias: bias?[c] ?? 0, out)
                         }
                     }
-                }
-            }
-        }
-    }
-
-    /// Stride 2: input row iy goes to row iy / 2 of phase planes (iy % 2, 0) and (iy % 2, 1), its even columns to the
-    /// first and its odd ones to the second; one 16-float load gives 8 of each.
-    @inline(__always)
-    static func deinterleave(_ xc: UnsafePointer<Float>, into slot: UnsafeMutablePointer<Float>, _ plan: FlatPlan, _ g: ConvGeometry) {
-        let ow = plan.width, inW = g.inW
-        for iy in 0..<g.inH {
-            let a = iy & 1, row = (iy >> 1) &* ow
-            let even = slot + (plan.planeStarts[2 &* a] &+ row), odd = slot + (plan.planeStarts[2 &* a &+ 1] &+ row)
-            let src = UnsafeRawPointer(xc + iy &* inW)
-            if ow >= 8 {
-                // The last 8 columns of each phase as one overlapping vector.
-                var j = 0
-                while true {
-                    let v = src.loadUnaligned(fromByteOffset: j &* 8, as: SIMD16<Float>.self)
-                    UnsafeMutableRawPointer(even + j).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(odd + j).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
-                    if j &+ 8 == ow { break }
-                    j = min(j &+ 8, ow &- 8)
-                }
-            } else {
-                let p = xc + iy &* inW
-                for j in 0..<ow {
-                    even[j] = p[2 &* j]
-                    odd[j] = p[2 &* j &+ 1]
                 }
             }
         }
