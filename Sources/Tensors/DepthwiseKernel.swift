@@ -75,21 +75,22 @@ public enum FlatPlanes {
     /// out[p] = bias + Σ_t filter[t] · source[p + offset_t] over the taps t whose group's shifted column
     /// p % width + shift lies in 0..<width; `columns[p]` = p % width. Every source[p + offset_t] for p < count must be
     /// readable, and zero where it stands for padding.
+    /// Only the output positions in `positions` (at least the lanes, within the plane) are computed and stored.
     @inlinable @inline(__always)
     public static func convolve<V: KernelVector>(_: V.Type, _ taps: Taps, filter: UnsafePointer<Float>, from source: UnsafePointer<Float>,
-                                                 columns: UnsafePointer<Int32>, bias: Float, _ out: Output) {
-        let l = V.lanes, count = taps.count
-        // Four vectors at a time hide the multiply-add latency; the last one to four end at the plane's end, overlapping
+                                                 columns: UnsafePointer<Int32>, bias: Float, _ out: Output, positions: Range<Int>? = nil) {
+        let l = V.lanes, start = positions?.lowerBound ?? 0, end = positions?.upperBound ?? taps.count
+        // Four vectors at a time hide the multiply-add latency; the last one to four end at the range's end, overlapping
         // vectors already done (the same values, stored again).
-        var p = 0
-        while p + 4 * l <= count {
+        var p = start
+        while p + 4 * l <= end {
             group(V.self, taps, filter, source, columns, bias, out, p, p + l, p + 2 * l, p + 3 * l)
             p += 4 * l
         }
-        if p < count {
-            let last = count - l
-            if count < 4 * l {
-                group(V.self, taps, filter, source, columns, bias, out, 0, min(l, last), min(2 * l, last), last)
+        if p < end {
+            let last = end - l
+            if end - start < 4 * l {
+                group(V.self, taps, filter, source, columns, bias, out, start, min(start + l, last), min(start + 2 * l, last), last)
             } else {
                 group(V.self, taps, filter, source, columns, bias, out, last - 3 * l, last - 2 * l, last - l, last)
             }
@@ -144,6 +145,70 @@ public enum FlatPlanes {
         }
         let bv = V(repeating: bias)
         finish(a0 + bv, b0, out); finish(a1 + bv, b1, out); finish(a2 + bv, b2, out); finish(a3 + bv, b3, out)
+    }
+
+    /// Output channels per block of `convolveChannels`.
+    @inlinable public static var channelBlock: Int { 8 }
+
+    /// `convolve` for a dense convolution (`Taps` over every input channel's planes): eight output channels at once,
+    /// so each source vector is loaded once for all of them (one output channel at a time loaded it for each). `filters`
+    /// holds per tap the eight channels' weights; `biases` and `outs` eight entries, of which the first `channels` are stored.
+    /// The column masks go on the loaded source vectors here: per-group partial sums would need twice the registers.
+    @inlinable @inline(__always)
+    public static func convolveChannels<V: KernelVector>(_: V.Type, _ taps: Taps, filters: UnsafePointer<Float>, from source: UnsafePointer<Float>,
+                                                         columns: UnsafePointer<Int32>, biases: UnsafePointer<Float>,
+                                                         _ outs: UnsafePointer<Output>, channels: Int, positions: Range<Int>) {
+        let l = V.lanes, start = positions.lowerBound, end = positions.upperBound
+        var p = start
+        while p + 2 * l <= end {
+            pair(V.self, taps, filters, source, columns, biases, outs, channels, p, p + l)
+            p += 2 * l
+        }
+        if p < end {
+            let last = end - l
+            pair(V.self, taps, filters, source, columns, biases, outs, channels, max(start, last - l), last)
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func pair<V: KernelVector>(_: V.Type, _ taps: Taps, _ filters: UnsafePointer<Float>, _ source: UnsafePointer<Float>,
+                                      _ columns: UnsafePointer<Int32>, _ biases: UnsafePointer<Float>, _ outs: UnsafePointer<Output>,
+                                      _ channels: Int, _ p0: Int, _ p1: Int) {
+        let src = UnsafeRawPointer(source), cols = UnsafeRawPointer(columns), width = Int32(taps.width)
+        let ends = taps.base, shifts = ends + taps.groups, offsets = shifts + taps.groups
+        let b0 = p0 &* 4, b1 = p1 &* 4
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+        var t = 0, w = filters
+        for g in 0..<taps.groups {
+            let end = ends[g], shift = Int32(truncatingIfNeeded: shifts[g])
+            while t < end {
+                let off = offsets[t] &* 4
+                var x = V.load(src, off &+ b0), z = V.load(src, off &+ b1)
+                if shift != 0 {
+                    x = x.keepingColumns(cols, b0, shift: shift, width: width)
+                    z = z.keepingColumns(cols, b1, shift: shift, width: width)
+                }
+                var v = V(repeating: w[0]); a0 = a0.fma(v, x); c0 = c0.fma(v, z)
+                v = V(repeating: w[1]); a1 = a1.fma(v, x); c1 = c1.fma(v, z)
+                v = V(repeating: w[2]); a2 = a2.fma(v, x); c2 = c2.fma(v, z)
+                v = V(repeating: w[3]); a3 = a3.fma(v, x); c3 = c3.fma(v, z)
+                v = V(repeating: w[4]); a4 = a4.fma(v, x); c4 = c4.fma(v, z)
+                v = V(repeating: w[5]); a5 = a5.fma(v, x); c5 = c5.fma(v, z)
+                v = V(repeating: w[6]); a6 = a6.fma(v, x); c6 = c6.fma(v, z)
+                v = V(repeating: w[7]); a7 = a7.fma(v, x); c7 = c7.fma(v, z)
+                w += 8
+                t &+= 1
+            }
+        }
+        @inline(__always) func put(_ j: Int, _ a: V, _ c: V) {
+            guard j < channels else { return }
+            let bias = V(repeating: biases[j])
+            finish(a + bias, b0, outs[j])
+            finish(c + bias, b1, outs[j])
+        }
+        put(0, a0, c0); put(1, a1, c1); put(2, a2, c2); put(3, a3, c3)
+        put(4, a4, c4); put(5, a5, c5); put(6, a6, c6); put(7, a7, c7)
     }
 
     /// The four phase planes of stride 2: (row parity, column parity) → where row 0 of that plane starts.

@@ -62,8 +62,16 @@ public enum DepthwiseAVX512 {
 extension DepthwiseAVX512 {
     /// `FlatPlanes.convolve` with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
     public static func convolveFlat(_ taps: FlatPlanes.Taps, filter: UnsafePointer<Float>, from source: UnsafePointer<Float>,
-                                    columns: UnsafePointer<Int32>, bias: Float, _ out: FlatPlanes.Output) {
-        FlatPlanes.convolve(SIMD16<Float>.self, taps, filter: filter, from: source, columns: columns, bias: bias, out)
+                                    columns: UnsafePointer<Int32>, bias: Float, _ out: FlatPlanes.Output, positions: Range<Int>? = nil) {
+        FlatPlanes.convolve(SIMD16<Float>.self, taps, filter: filter, from: source, columns: columns, bias: bias, out, positions: positions)
+    }
+
+    /// `FlatPlanes.convolveChannels` with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
+    public static func convolveChannels(_ taps: FlatPlanes.Taps, filters: UnsafePointer<Float>, from source: UnsafePointer<Float>,
+                                        columns: UnsafePointer<Int32>, biases: UnsafePointer<Float>, _ outs: UnsafePointer<FlatPlanes.Output>,
+                                        channels: Int, positions: Range<Int>) {
+        FlatPlanes.convolveChannels(SIMD16<Float>.self, taps, filters: filters, from: source, columns: columns, biases: biases, outs,
+                                    channels: channels, positions: positions)
     }
 
     /// `FlatPlanes.splitPhases` with AVX-512 vectors; call only when `PointwiseAVX512.supported`.

@@ -70,6 +70,12 @@ import Testing
         Case(x: [2, 2, 20, 34], m: 2, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 2), // rows of 17: overlapping vectors, batch 2
         Case(x: [1, 2, 8, 8], m: 2, k: [5, 5], strides: [2, 2], pads: [2, 2, 2, 2], group: 2),   // a 4×4 output: exactly one vector
         Case(x: [1, 2, 12, 10], m: 2, k: [3, 3], strides: [2, 2], pads: [1, 0, 0, 1], group: 2), // padding on one side of each axis
+        // Dense with at most 32 taps per output, in the flat form's geometry: the direct path (forward only).
+        Case(x: [1, 3, 16, 14], m: 11, k: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1]),   // the stem's shape, 11 = 8 + 3 output channels
+        Case(x: [2, 2, 12, 12], m: 9, k: [3, 3], pads: [1, 1, 1, 1]),                      // stride 1, batch 2
+        Case(x: [1, 1, 9, 40], m: 3, k: [5, 5], pads: [2, 2, 2, 2]),                       // 25 taps, four bands
+        Case(x: [1, 3, 24, 40], m: 8, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]),     // three bands of 80 positions
+        Case(x: [1, 4, 6, 6], m: 2, k: [3, 3], pads: [1, 1, 1, 1]),                        // 36 taps: im2col
     ]
 
     /// The adjoint written as a loop: gx[n,c,iy,ix] += w[m,c,ky,kx] · gy[n,m,oy,ox] for every tap that reads (iy, ix).
@@ -192,6 +198,31 @@ import Testing
                 assertClose(session.values[a], expected)
                 if !inPlace { assertClose(session.values[c], pre) }
             }
+        }
+    }
+}
+
+extension ConvTests {
+    /// The direct path of a dense convolution fuses bias and clamp like the depthwise one: both values, in place or not.
+    @Test(arguments: [1, 2])
+    func denseDirectMatchesDefinitionThenClamp(_ stride: Int) throws {
+        var rng = SplitMix64(seed: 33)
+        let shape = [1, 3, 20, 18]
+        var g = Graph()
+        let x = g.addInput("x", shape: shape)
+        let conv = Conv(kernel: [3, 3], strides: [stride, stride], pads: stride == 1 ? [1, 1, 1, 1] : [0, 0, 1, 1])
+        let w = Tensor.random([10, 3, 3, 3], using: &rng), b = Tensor.random([10], using: &rng)
+        let c = try g.addNode("stem", conv, inputs: [x, g.addConstant("w", w), g.addConstant("b", b)], output: "stem.pre")
+        let a = try g.addNode("act", Clamp(low: 0, high: 0.5), inputs: [c], output: "act")
+        g.outputs = [a]
+        let input = Tensor.random(shape, in: -3...3, using: &rng)
+        let pre = ConvTests.naive(input, w, b, conv)
+        let expected = Tensor(shape: pre.shape, values: pre.array.map { min(max($0, 0), 0.5) })
+        for inPlace in [false, true] {
+            let session = Session(graph: g, activationsInPlace: inPlace)
+            session.run(input)
+            assertClose(session.values[a], expected)
+            if !inPlace { assertClose(session.values[c], pre) }
         }
     }
 }

@@ -4,7 +4,8 @@ import Tensors
 ///
 /// Three paths, one semantics: pointwise (1×1, stride 1, unpadded, one group) is a single GEMM;
 /// depthwise (one input and one output channel per group) is a direct loop, since im2col would
-/// only add memory traffic there; everything else is im2col + GEMM per group.
+/// only add memory traffic there; everything else is im2col + GEMM per group, except the forward pass of
+/// a dense convolution with few taps (a stem), which is direct too (`DirectConv`).
 public struct Conv: Op {
     public let kind = "Conv"
     /// kernel, strides, pads (or auto_pad), dilations: validated, shared with pooling.
@@ -61,9 +62,12 @@ public struct Conv: Op {
         let col: UnsafeMutablePointer<Float>?
         let colCount: Int
         let depthwise: DepthwiseScratch?
+        /// The forward pass's direct path for dense convolutions with few taps (`DirectConv`); backward stays im2col.
+        let direct: DirectConvScratch?
         /// Whether the GEMM paths use `PointwiseKernel` (else OpenBLAS); see `KernelChoice`.
         let ownKernel: Bool
-        init(path: Path, colCount: Int, geometry: ConvGeometry, ownKernel: Bool) {
+        init(path: Path, colCount: Int, geometry: ConvGeometry, ownKernel: Bool, direct: DirectConvScratch? = nil) {
+            self.direct = direct
             self.path = path
             self.ownKernel = ownKernel
             self.colCount = colCount
@@ -87,8 +91,10 @@ public struct Conv: Op {
         let g = geometry(inputs[0])
         let colCount = p == .im2col ? inputs[1][1] * kernel[0] * kernel[1] * g.outH * g.outW : 0
         let mg = inputs[1][0] / group, k = inputs[1][1] * kernel[0] * kernel[1]
-        return Scratch(path: p, colCount: colCount, geometry: g,
-                       ownKernel: p != .depthwise && KernelChoice.ownKernel(m: mg, n: g.outH * g.outW, k: k))
+        let own = p != .depthwise && KernelChoice.ownKernel(m: mg, n: g.outH * g.outW, k: k)
+        // With OpenBLAS forced (DEEPVIS_GEMM=blas), the stem stays im2col + sgemm, as the GEMM benchmark means it.
+        let direct = p == .im2col && group == 1 && own ? DirectConvScratch(g, inputChannels: inputs[1][1], outputChannels: inputs[1][0]) : nil
+        return Scratch(path: p, colCount: colCount, geometry: g, ownKernel: own, direct: direct)
     }
 
     public func scratchBytes(inputs: [[Int]], output: [Int]) -> Int? {
@@ -112,6 +118,13 @@ public struct Conv: Op {
         let bias = a.inputs.count > 2 ? UnsafePointer(a.inputs[2].data) : nil
         // Start from the bias (or zero) so every path can accumulate with beta = 1; our kernel and the wide-row
         // depthwise add the bias themselves.
+        if let d = s.direct {
+            for b in 0..<n {
+                DirectConv.forward(x: x.data + b * cin * inPlane, w: w.data, bias: bias, y: y.data + b * m * hw, outputChannels: m,
+                                   inputChannels: cin, g, d, epilogue: a.epilogue, outputOffset: b * m * hw)
+            }
+            return
+        }
         for b in 0..<n where !s.ownKernel && !(s.path == .depthwise && s.depthwise != nil) {
             for oc in 0..<m {
                 (y.data + (b * m + oc) * hw).update(repeating: a.inputs.count > 2 ? a.inputs[2][oc] : 0, count: hw)

@@ -78,9 +78,10 @@ final class DepthwiseScratch {
     }
 }
 
-/// How the flat form (`FlatPlanes`) reads one channel: the input split into s² phase planes of the output's size
+/// How the flat form (`FlatPlanes`) reads its input: each channel split into s² phase planes of the output's size
 /// (phase (a, b) holds input rows ≡ a and columns ≡ b mod s), laid out one after another with zero gaps between them
-/// that cover every tap's reach past a plane's first and last rows.
+/// that cover every tap's reach past a plane's first and last rows. One channel for the depthwise convolution; all
+/// input channels for a dense one (`DirectConv`), whose filters are then one tap table over every channel.
 struct FlatPlan {
     let stride: Int
     /// The tap table `FlatPlanes.Taps` reads (group ends, column shifts, offsets from a slot's start), then each tap's
@@ -88,13 +89,13 @@ struct FlatPlan {
     let table: [Int]
     let groups: Int, taps: Int
     let width: Int, count: Int
-    /// Where each phase plane starts in a slot, and the slot's length.
+    /// Where each phase plane of the first channel starts in a slot, the length of one channel's planes, and the slot's.
     let planeStarts: [Int]
-    let slotCount: Int
+    let channelCount: Int, slotCount: Int
     /// Each output element's column, for the edge masks.
     let columns: [Int32]
 
-    init?(_ g: ConvGeometry) {
+    init?(_ g: ConvGeometry, channels: Int = 1) {
         let s = g.strideH
         guard s == g.strideW, s == 1 || s == 2, g.dilationH == 1, g.dilationW == 1,
               g.inH == s * g.outH, g.inW == s * g.outW, g.outH * g.outW >= 16 else { return nil }
@@ -103,18 +104,21 @@ struct FlatPlan {
         count = g.outH * g.outW
         func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
         // Each tap: its phase, its offset within the phase plane from the output position, its column shift.
-        var each: [(phase: Int, relative: Int, shift: Int, index: Int)] = []
-        for ky in 0..<g.kernelH {
-            for kx in 0..<g.kernelW {
-                let ry = ky - g.padTop, rx = kx - g.padLeft
-                let dy = floorDiv(ry, s), dx = floorDiv(rx, s)
-                each.append(((ry - dy * s) * s + rx - dx * s, dy * width + dx, dx, ky * g.kernelW + kx))
+        var each: [(channel: Int, phase: Int, relative: Int, shift: Int, index: Int)] = []
+        for c in 0..<channels {
+            for ky in 0..<g.kernelH {
+                for kx in 0..<g.kernelW {
+                    let ry = ky - g.padTop, rx = kx - g.padLeft
+                    let dy = floorDiv(ry, s), dx = floorDiv(rx, s)
+                    each.append((c, (ry - dy * s) * s + rx - dx * s, dy * width + dx, dx, (c * g.kernelH + ky) * g.kernelW + kx))
+                }
             }
         }
         let before = max(0, -(each.map(\.relative).min() ?? 0)), after = max(0, each.map(\.relative).max() ?? 0)
         let pitch = before + count + after
         planeStarts = (0..<(s * s)).map { before + $0 * pitch }
-        slotCount = s * s * pitch
+        channelCount = s * s * pitch
+        slotCount = channels * channelCount
         let sorted = each.sorted { ($0.shift, $0.index) < ($1.shift, $1.index) }
         var ends: [Int] = [], shifts: [Int] = []
         for (i, t) in sorted.enumerated() {
@@ -122,10 +126,39 @@ struct FlatPlan {
             ends[ends.count - 1] = i + 1
         }
         let starts = planeStarts
-        table = ends + shifts + sorted.map { starts[$0.phase] + $0.relative } + sorted.map(\.index)
+        let perChannel = channelCount
+        table = ends + shifts + sorted.map { $0.channel * perChannel + starts[$0.phase] + $0.relative } + sorted.map(\.index)
         groups = ends.count
         taps = sorted.count
         columns = (0..<count).map { Int32($0 % g.outW) }
+    }
+}
+
+extension FlatPlan {
+    /// Copies one input channel (rows × stride·width) into its phase planes at `channel` (the planes' zero gaps are left alone).
+    func fill(_ xc: UnsafePointer<Float>, rows: Int, into channel: UnsafeMutablePointer<Float>) {
+        if stride == 1 {
+            (channel + planeStarts[0]).update(from: xc, count: count)
+            return
+        }
+        let phases = FlatPlanes.Phases(evenEven: channel + planeStarts[0], evenOdd: channel + planeStarts[1],
+                                       oddEven: channel + planeStarts[2], oddOdd: channel + planeStarts[3])
+        if KernelChoice.wide {
+            DepthwiseAVX512.splitPhases(xc, rows: rows, halfWidth: width, into: phases)
+        } else {
+            FlatPlanes.splitPhases(SIMD8<Float>.self, xc, rows: rows, halfWidth: width, into: phases)
+        }
+    }
+
+    /// `FlatPlanes.convolve` in the widest vectors this CPU has; `filter` in tap order.
+    @inline(__always)
+    func convolve(_ taps: FlatPlanes.Taps, filter: UnsafePointer<Float>, from source: UnsafePointer<Float>, columns: UnsafePointer<Int32>,
+                  bias: Float, _ out: FlatPlanes.Output, positions: Range<Int>? = nil) {
+        if KernelChoice.wide {
+            DepthwiseAVX512.convolveFlat(taps, filter: filter, from: source, columns: columns, bias: bias, out, positions: positions)
+        } else {
+            FlatPlanes.convolve(SIMD8<Float>.self, taps, filter: filter, from: source, columns: columns, bias: bias, out, positions: positions)
+        }
     }
 }
 
@@ -192,28 +225,11 @@ enum Depthwise {
                         // The channel's filter in tap order.
                         let wc = w + c * kk
                         for t in 0..<plan.taps { filter[t] = wc[order[t]] }
-                        if plan.stride == 1 {
-                            (source + plan.planeStarts[0]).update(from: x + c * inPlane, count: inPlane)
-                        } else {
-                            let starts = plan.planeStarts
-                            let phases = FlatPlanes.Phases(evenEven: source + starts[0], evenOdd: source + starts[1],
-                                                           oddEven: source + starts[2], oddOdd: source + starts[3])
-                            if KernelChoice.wide {
-                                DepthwiseAVX512.splitPhases(x + c * inPlane, rows: g.inH, halfWidth: plan.width, into: phases)
-                            } else {
-                                FlatPlanes.splitPhases(SIMD8<Float>.self, x + c * inPlane, rows: g.inH, halfWidth: plan.width, into: phases)
-                            }
-                        }
+                        plan.fill(x + c * inPlane, rows: g.inH, into: source)
                         let o = c * plane
                         let out = FlatPlanes.Output(preActivation: activated == y ? nil : y + o, activated: activated.map { $0 + o },
                                                     low: low, high: high)
-                        if KernelChoice.wide {
-                            DepthwiseAVX512.convolveFlat(taps, filter: filter, from: source, columns: columns.baseAddress!,
-                                                         bias: bias?[c] ?? 0, out)
-                        } else {
-                            FlatPlanes.convolve(SIMD8<Float>.self, taps, filter: filter, from: source, columns: columns.baseAddress!,
-                                                bias: bias?[c] ?? 0, out)
-                        }
+                        plan.convolve(taps, filter: filter, from: source, columns: columns.baseAddress!, bias: bias?[c] ?? 0, out)
                     }
                 }
             }
