@@ -94,6 +94,10 @@ struct FlatPlan {
     let channelCount: Int, slotCount: Int
     /// Each output element's column, for the edge masks.
     let columns: [Int32]
+    /// For stride 1 and one channel: the tap table of the backward pass, laid out like `table` with as many groups
+    /// (negating the shifts maps them one to one), and where the output gradient starts in its slot (of `channelCount` floats).
+    let backward: [Int]?
+    let backwardStart: Int
 
     init?(_ g: ConvGeometry, channels: Int = 1) {
         let s = g.strideH
@@ -119,22 +123,35 @@ struct FlatPlan {
         planeStarts = (0..<(s * s)).map { before + $0 * pitch }
         channelCount = s * s * pitch
         slotCount = channels * channelCount
+        let starts = planeStarts, perChannel = channelCount
+        (table, groups) = Self.tapTable(each.map { ($0.shift, $0.channel * perChannel + starts[$0.phase] + $0.relative, $0.index) })
+        taps = each.count
+        // Backward (stride 1, one channel): gx[q] = Σ_t w_t · gy[q − relative_t] over the taps whose output column
+        // q % width − shift_t lies in the row: the same form with offsets and shifts negated, reading gy between zero
+        // gaps that are the forward's swapped (`after` floats before the plane, `before` after it).
+        if s == 1, channels == 1 {
+            backward = Self.tapTable(each.map { (-$0.shift, after - $0.relative, $0.index) }).table
+            backwardStart = after
+        } else {
+            backward = nil
+            backwardStart = 0
+        }
+        columns = (0..<count).map { Int32($0 % g.outW) }
+    }
+}
+
+extension FlatPlan {
+    /// A `FlatPlanes.Taps` table from (column shift, offset, filter index) per tap: grouped by shift, then the indices.
+    static func tapTable(_ each: [(shift: Int, offset: Int, index: Int)]) -> (table: [Int], groups: Int) {
         let sorted = each.sorted { ($0.shift, $0.index) < ($1.shift, $1.index) }
         var ends: [Int] = [], shifts: [Int] = []
         for (i, t) in sorted.enumerated() {
             if shifts.last != t.shift { shifts.append(t.shift); ends.append(i) }
             ends[ends.count - 1] = i + 1
         }
-        let starts = planeStarts
-        let perChannel = channelCount
-        table = ends + shifts + sorted.map { $0.channel * perChannel + starts[$0.phase] + $0.relative } + sorted.map(\.index)
-        groups = ends.count
-        taps = sorted.count
-        columns = (0..<count).map { Int32($0 % g.outW) }
+        return (ends + shifts + sorted.map(\.offset) + sorted.map(\.index), ends.count)
     }
-}
 
-extension FlatPlan {
     /// Copies one input channel (rows × stride·width) into its phase planes at `channel` (the planes' zero gaps are left alone).
     func fill(_ xc: UnsafePointer<Float>, rows: Int, into channel: UnsafeMutablePointer<Float>) {
         if stride == 1 {

@@ -15,6 +15,10 @@ extension Depthwise {
             backward(gy: gy, w: w, gx: gx, channels: channels, g)
             return
         }
+        if let plan = sc.flat, let table = plan.backward {
+            backwardFlat(gy: gy, w: w, gx: gx, channels: channels, plan, table: table)
+            return
+        }
         let s = g.strideH, pw = sc.pw, plane = sc.ph * pw, kk = g.kernelH * g.kernelW
         let ow = g.outW, oh = g.outH, outPlane = oh * ow, inPlane = g.inH * g.inW
         let planeRounded = (plane + 31) / 32 * 32
@@ -56,6 +60,48 @@ extension Depthwise {
                 }
             }
         }
+    }
+
+    /// Stride 1 in the flat form (`FlatPlan.backward`): each channel's output gradient is copied between zero gaps,
+    /// convolved with the mirrored taps into a plane of its own (the kernel's overlapping last vectors store twice, so
+    /// it cannot add into gx itself) and added onto gx.
+    static func backwardFlat(gy: UnsafePointer<Float>, w: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>, channels: Int,
+                             _ plan: FlatPlan, table: [Int]) {
+        let plane = plan.count, kk = plan.taps, start = plan.backwardStart
+        Parallel.forChunks(channels, maxChunks: DepthwiseScratch.slots) { range, _ in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: plan.channelCount + plane + kk) { buf in
+                let padded = buf.baseAddress!, result = padded + plan.channelCount, filter = result + plane
+                // Zero once: only the plane's interior is written below.
+                padded.initialize(repeating: 0, count: plan.channelCount)
+                table.withUnsafeBufferPointer { table in
+                    plan.columns.withUnsafeBufferPointer { columns in
+                        let taps = FlatPlanes.Taps(base: table.baseAddress!, groups: plan.groups, taps: kk, width: plan.width, count: plane)
+                        let order = table.baseAddress! + 2 * plan.groups + kk
+                        let out = FlatPlanes.Output(preActivation: result, activated: nil, low: 0, high: 0)
+                        for c in range {
+                            let wc = w + c * kk
+                            for t in 0..<kk { filter[t] = wc[order[t]] }
+                            (padded + start).update(from: gy + c * plane, count: plane)
+                            plan.convolve(taps, filter: filter, from: padded, columns: columns.baseAddress!, bias: 0, out)
+                            add(result, into: gx + c * plane, count: plane)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// y[i] += x[i], in vectors.
+    @inline(__always)
+    private static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        let src = UnsafeRawPointer(x), dst = UnsafeMutableRawPointer(y)
+        var i = 0
+        while i &+ 8 <= count {
+            let v = src.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) + dst.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+            dst.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < count { y[i] += x[i]; i &+= 1 }
     }
 
     /// The adjoint of `scatter`: adds each input pixel's entry of its phase plane onto gx.
