@@ -74,6 +74,11 @@ extension DepthwiseAVX512 {
                                     channels: channels, positions: positions)
     }
 
+    /// `FlatPlanes.copy` with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
+    public static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        FlatPlanes.copy(SIMD16<Float>.self, src, to: dst, count: count)
+    }
+
     /// `FlatPlanes.splitPhases` with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
     public static func splitPhases(_ plane: UnsafePointer<Float>, rows: Int, halfWidth: Int, into phases: FlatPlanes.Phases) {
         FlatPlanes.splitPhases(SIMD16<Float>.self, plane, rows: rows, halfWidth: halfWidth, into: phases)

@@ -155,7 +155,11 @@ extension FlatPlan {
     /// Copies one input channel (rows × stride·width) into its phase planes at `channel` (the planes' zero gaps are left alone).
     func fill(_ xc: UnsafePointer<Float>, rows: Int, into channel: UnsafeMutablePointer<Float>) {
         if stride == 1 {
-            (channel + planeStarts[0]).update(from: xc, count: count)
+            if KernelChoice.wide {
+                DepthwiseAVX512.copy(xc, to: channel + planeStarts[0], count: count)
+            } else {
+                FlatPlanes.copy(SIMD8<Float>.self, xc, to: channel + planeStarts[0], count: count)
+            }
             return
         }
         let phases = FlatPlanes.Phases(evenEven: channel + planeStarts[0], evenOdd: channel + planeStarts[1],
