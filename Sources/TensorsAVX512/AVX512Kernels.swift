@@ -49,6 +49,11 @@ extension SIMD16: KernelVector where Scalar == Float {
         let v = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD32<Float>.self)
         return (v.evenHalf, v.oddHalf)
     }
+    @inlinable @inline(__always)
+    public func total() -> Float {
+        let h = lowHalf + highHalf, q = h.lowHalf + h.highHalf, d = q.lowHalf + q.highHalf
+        return d[0] + d[1]
+    }
 }
 
 /// `WideRows.accumulate` (the depthwise inner loop) with AVX-512 vectors; call only when `PointwiseAVX512.supported`.

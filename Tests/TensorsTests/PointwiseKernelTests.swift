@@ -27,6 +27,7 @@ import Testing
         Case(m: 13, n: 48, k: 9, clamp: true),                    // a whole one-vector strip after a full strip
         Case(m: 7, n: 11, k: 5, transposed: true, bias: false),   // one padded one-vector strip, A read transposed
         Case(m: 203, n: 49, k: 340, clamp: true),                 // A large enough to be prefetched block by block
+        Case(m: 30, n: 196, k: 112, clamp: true),                 // 14×14 expand: four columns left, four rows at a time and two
     ]
 
     /// The machines this project runs on (FACTS.md: AMD EPYC with AVX-512) must take the AVX-512 path.
