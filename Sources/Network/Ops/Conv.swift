@@ -99,8 +99,12 @@ public struct Conv: Op {
 
     public func scratchBytes(inputs: [[Int]], output: [Int]) -> Int? {
         // The im2col buffer: (C/G)·kH·kW rows of outH·outW columns; the depthwise path's padded phase
-        // planes (8 worker slots of about three planes each) are bounded by 24 planes.
-        guard let taps = MemoryLimit.elementCount([inputs[1][1], kernel[0], kernel[1]]), let rows = MemoryLimit.floatBytes([max(taps, 24)]),
+        // planes (8 worker slots of about three planes each) are bounded by 24 planes. A dense convolution with few
+        // taps (so C ≤ 32) and strides of at most 2 also keeps its input's phase planes for the direct path: C·sH·sW
+        // output planes and their gaps, at most 4·C + 1.
+        guard let taps = MemoryLimit.elementCount([inputs[1][1], kernel[0], kernel[1]]) else { return nil }
+        let direct = group == 1 && taps <= DirectConvScratch.maxTaps && strides.allSatisfy({ $0 <= 2 }) ? 4 * inputs[1][1] + 1 : 0
+        guard let rows = MemoryLimit.floatBytes([max(taps, 24) + direct]),
               let plane = MemoryLimit.elementCount(Array(output.suffix(2))) else { return nil }
         let (b, overflow) = rows.multipliedReportingOverflow(by: plane)
         return overflow ? nil : b
@@ -116,8 +120,6 @@ public struct Conv: Op {
         let n = x.shape[0], cin = x.shape[1], m = w.shape[0], g = geometry(x.shape)
         let hw = g.outH * g.outW, inPlane = g.inH * g.inW
         let bias = a.inputs.count > 2 ? UnsafePointer(a.inputs[2].data) : nil
-        // Start from the bias (or zero) so every path can accumulate with beta = 1; our kernel and the wide-row
-        // depthwise add the bias themselves.
         if let d = s.direct {
             for b in 0..<n {
                 DirectConv.forward(x: x.data + b * cin * inPlane, w: w.data, bias: bias, y: y.data + b * m * hw, outputChannels: m,
@@ -125,6 +127,8 @@ public struct Conv: Op {
             }
             return
         }
+        // Start from the bias (or zero) so every path can accumulate with beta = 1; our kernel and the wide-row
+        // depthwise add the bias themselves.
         for b in 0..<n where !s.ownKernel && !(s.path == .depthwise && s.depthwise != nil) {
             for oc in 0..<m {
                 (y.data + (b * m + oc) * hw).update(repeating: a.inputs.count > 2 ? a.inputs[2][oc] : 0, count: hw)
