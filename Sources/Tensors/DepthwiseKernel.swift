@@ -134,13 +134,19 @@ public enum FlatPlanes {
             }
             t0 = t0 + u0; t1 = t1 + u1; t2 = t2 + u2; t3 = t3 + u3
             let shift = Int32(truncatingIfNeeded: shifts[g])
+            // A column falls off the left edge only for a negative shift, off the right only for a positive one: one compare.
             if shift == 0 {
                 a0 = a0 + t0; a1 = a1 + t1; a2 = a2 + t2; a3 = a3 + t3
+            } else if shift < 0 {
+                a0 = a0 + t0.zeroingColumns(cols, b0, below: -shift)
+                a1 = a1 + t1.zeroingColumns(cols, b1, below: -shift)
+                a2 = a2 + t2.zeroingColumns(cols, b2, below: -shift)
+                a3 = a3 + t3.zeroingColumns(cols, b3, below: -shift)
             } else {
-                a0 = a0 + t0.keepingColumns(cols, b0, shift: shift, width: width)
-                a1 = a1 + t1.keepingColumns(cols, b1, shift: shift, width: width)
-                a2 = a2 + t2.keepingColumns(cols, b2, shift: shift, width: width)
-                a3 = a3 + t3.keepingColumns(cols, b3, shift: shift, width: width)
+                a0 = a0 + t0.zeroingColumns(cols, b0, from: width &- shift)
+                a1 = a1 + t1.zeroingColumns(cols, b1, from: width &- shift)
+                a2 = a2 + t2.zeroingColumns(cols, b2, from: width &- shift)
+                a3 = a3 + t3.zeroingColumns(cols, b3, from: width &- shift)
             }
         }
         let bv = V(repeating: bias)
@@ -185,9 +191,12 @@ public enum FlatPlanes {
             while t < end {
                 let off = offsets[t] &* 4
                 var x = V.load(src, off &+ b0), z = V.load(src, off &+ b1)
-                if shift != 0 {
-                    x = x.keepingColumns(cols, b0, shift: shift, width: width)
-                    z = z.keepingColumns(cols, b1, shift: shift, width: width)
+                if shift < 0 {
+                    x = x.zeroingColumns(cols, b0, below: -shift)
+                    z = z.zeroingColumns(cols, b1, below: -shift)
+                } else if shift > 0 {
+                    x = x.zeroingColumns(cols, b0, from: width &- shift)
+                    z = z.zeroingColumns(cols, b1, from: width &- shift)
                 }
                 var v = V(repeating: w[0]); a0 = a0.fma(v, x); c0 = c0.fma(v, z)
                 v = V(repeating: w[1]); a1 = a1.fma(v, x); c1 = c1.fma(v, z)

@@ -361,8 +361,10 @@ public protocol KernelVector {
     /// min(max(self, lo), hi) lane by lane.
     func clamped(_ lo: Self, _ hi: Self) -> Self
     subscript(index: Int) -> Float { get }
-    /// self with the lanes zeroed whose column (the Int32s at p + byteOffset) plus `shift` falls outside 0..<width.
-    func keepingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, shift: Int32, width: Int32) -> Self
+    /// self with the lanes zeroed whose column (the Int32s at p + byteOffset) is below `bound`.
+    func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, below bound: Int32) -> Self
+    /// self with the lanes zeroed whose column (the Int32s at p + byteOffset) is `bound` or more.
+    func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, from bound: Int32) -> Self
     /// The even- and odd-indexed floats of the 2·lanes at p + byteOffset.
     static func deinterleave(_ p: UnsafeRawPointer, _ byteOffset: Int) -> (even: Self, odd: Self)
     /// The sum of the lanes, by halves.
@@ -390,9 +392,12 @@ extension SIMD8: KernelVector where Scalar == Float {
         return r.replacing(with: hi, where: r .> hi)
     }
     @inlinable @inline(__always)
-    public func keepingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, shift: Int32, width: Int32) -> Self {
-        let c = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<Int32>.self) &+ SIMD8<Int32>(repeating: shift)
-        return replacing(with: 0, where: (c .< SIMD8<Int32>()) .| (c .>= SIMD8<Int32>(repeating: width)))
+    public func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, below bound: Int32) -> Self {
+        replacing(with: 0, where: p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<Int32>.self) .< SIMD8<Int32>(repeating: bound))
+    }
+    @inlinable @inline(__always)
+    public func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, from bound: Int32) -> Self {
+        replacing(with: 0, where: p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<Int32>.self) .>= SIMD8<Int32>(repeating: bound))
     }
     @inlinable @inline(__always)
     public static func deinterleave(_ p: UnsafeRawPointer, _ byteOffset: Int) -> (even: Self, odd: Self) {

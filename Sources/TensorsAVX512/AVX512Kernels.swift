@@ -40,9 +40,12 @@ extension SIMD16: KernelVector where Scalar == Float {
         return r.replacing(with: hi, where: r .> hi)
     }
     @inlinable @inline(__always)
-    public func keepingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, shift: Int32, width: Int32) -> Self {
-        let c = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Int32>.self) &+ SIMD16<Int32>(repeating: shift)
-        return replacing(with: 0, where: (c .< SIMD16<Int32>()) .| (c .>= SIMD16<Int32>(repeating: width)))
+    public func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, below bound: Int32) -> Self {
+        replacing(with: 0, where: p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Int32>.self) .< SIMD16<Int32>(repeating: bound))
+    }
+    @inlinable @inline(__always)
+    public func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, from bound: Int32) -> Self {
+        replacing(with: 0, where: p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Int32>.self) .>= SIMD16<Int32>(repeating: bound))
     }
     @inlinable @inline(__always)
     public static func deinterleave(_ p: UnsafeRawPointer, _ byteOffset: Int) -> (even: Self, odd: Self) {
