@@ -244,7 +244,8 @@ public enum FlatPlanes {
     }
 
     /// Splits a plane of rows × (2·halfWidth) into its four stride-2 phase planes of halfWidth columns: input row r
-    /// goes to row r / 2 of the planes of its parity, its even columns to one and its odd ones to the other.
+    /// goes to row r / 2 of the planes of its parity, its even columns to one and its odd ones to the other. The work is
+    /// in 8-float halves whatever `V` is; calling it through `DepthwiseAVX512` compiles it for AVX-512 (two permutes).
     @inlinable @inline(__always)
     public static func splitPhases<V: KernelVector>(_: V.Type, _ plane: UnsafePointer<Float>, rows: Int, halfWidth: Int, into phases: Phases) {
         let w = halfWidth
@@ -254,7 +255,7 @@ public enum FlatPlanes {
             let src = UnsafeRawPointer(plane + r &* 2 &* w)
             // 8-float halves even with wider vectors: a 32-float deinterleave was compiled to a broadcast per element.
             if w >= 8 {
-                row(SIMD8<Float>.self, src, UnsafeMutableRawPointer(even), UnsafeMutableRawPointer(odd), w)
+                row(src, UnsafeMutableRawPointer(even), UnsafeMutableRawPointer(odd), w)
             } else {
                 let p = plane + r &* 2 &* w
                 for j in 0..<w {
@@ -265,16 +266,16 @@ public enum FlatPlanes {
         }
     }
 
-    /// One row of `splitPhases`, w ≥ lanes: whole vectors, the last one overlapping the one before.
+    /// One row of `splitPhases`, w ≥ 8: 8 columns of each phase per 16-float load, the last 8 overlapping the ones before.
     @inlinable @inline(__always)
-    static func row<V: KernelVector>(_: V.Type, _ src: UnsafeRawPointer, _ even: UnsafeMutableRawPointer, _ odd: UnsafeMutableRawPointer, _ w: Int) {
+    static func row(_ src: UnsafeRawPointer, _ even: UnsafeMutableRawPointer, _ odd: UnsafeMutableRawPointer, _ w: Int) {
         var j = 0
         while true {
-            let (e, o) = V.deinterleave(src, j &* 8)
-            e.store(even, j &* 4)
-            o.store(odd, j &* 4)
-            if j &+ V.lanes == w { break }
-            j = min(j &+ V.lanes, w &- V.lanes)
+            let v = src.loadUnaligned(fromByteOffset: j &* 8, as: SIMD16<Float>.self)
+            even.storeBytes(of: v.evenHalf, toByteOffset: j &* 4, as: SIMD8<Float>.self)
+            odd.storeBytes(of: v.oddHalf, toByteOffset: j &* 4, as: SIMD8<Float>.self)
+            if j &+ 8 == w { break }
+            j = min(j &+ 8, w &- 8)
         }
     }
 

@@ -365,8 +365,6 @@ public protocol KernelVector {
     func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, below bound: Int32) -> Self
     /// self with the lanes zeroed whose column (the Int32s at p + byteOffset) is `bound` or more.
     func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, from bound: Int32) -> Self
-    /// The even- and odd-indexed floats of the 2·lanes at p + byteOffset.
-    static func deinterleave(_ p: UnsafeRawPointer, _ byteOffset: Int) -> (even: Self, odd: Self)
     /// The sum of the lanes, by halves.
     func total() -> Float
 }
@@ -398,11 +396,6 @@ extension SIMD8: KernelVector where Scalar == Float {
     @inlinable @inline(__always)
     public func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, from bound: Int32) -> Self {
         replacing(with: 0, where: p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<Int32>.self) .>= SIMD8<Int32>(repeating: bound))
-    }
-    @inlinable @inline(__always)
-    public static func deinterleave(_ p: UnsafeRawPointer, _ byteOffset: Int) -> (even: Self, odd: Self) {
-        let v = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Float>.self)
-        return (v.evenHalf, v.oddHalf)
     }
     @inlinable @inline(__always)
     public func total() -> Float {

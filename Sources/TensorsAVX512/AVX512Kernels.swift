@@ -48,11 +48,6 @@ extension SIMD16: KernelVector where Scalar == Float {
         replacing(with: 0, where: p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Int32>.self) .>= SIMD16<Int32>(repeating: bound))
     }
     @inlinable @inline(__always)
-    public static func deinterleave(_ p: UnsafeRawPointer, _ byteOffset: Int) -> (even: Self, odd: Self) {
-        let v = p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD32<Float>.self)
-        return (v.evenHalf, v.oddHalf)
-    }
-    @inlinable @inline(__always)
     public func total() -> Float {
         let h = lowHalf + highHalf, q = h.lowHalf + h.highHalf, d = q.lowHalf + q.highHalf
         return d[0] + d[1]
