@@ -182,37 +182,18 @@ import Testing
     func matchesDefinitionThenClamp(_ shape: [Int]) throws {
         var rng = SplitMix64(seed: 32)
         for stride in [1, 2] {
-            var g = Graph()
-            let x = g.addInput("x", shape: shape)
             let conv = Conv(kernel: [3, 3], strides: [stride, stride], pads: [1, 1, 1, 1], group: shape[1])
-            let w = Tensor.random([shape[1], 1, 3, 3], using: &rng), b = Tensor.random([shape[1]], using: &rng)
-            let c = try g.addNode("dw", conv, inputs: [x, g.addConstant("w", w), g.addConstant("b", b)], output: "dw.pre")
-            let a = try g.addNode("act", Clamp(low: 0, high: 0.5), inputs: [c], output: "act")
-            g.outputs = [a]
-            let input = Tensor.random(shape, in: -3...3, using: &rng)
-            let pre = ConvTests.naive(input, w, b, conv)
-            let expected = Tensor(shape: pre.shape, values: pre.array.map { min(max($0, 0), 0.5) })
-            for inPlace in [false, true] {
-                let session = Session(graph: g, activationsInPlace: inPlace)
-                session.run(input)
-                assertClose(session.values[a], expected)
-                if !inPlace { assertClose(session.values[c], pre) }
-            }
+            try Self.checkThenClamp(conv, input: shape, weights: [shape[1], 1, 3, 3], using: &rng)
         }
     }
-}
 
-extension ConvTests {
-    /// The direct path of a dense convolution fuses bias and clamp like the depthwise one: both values, in place or not.
-    @Test(arguments: [1, 2])
-    func denseDirectMatchesDefinitionThenClamp(_ stride: Int) throws {
-        var rng = SplitMix64(seed: 33)
-        let shape = [1, 3, 20, 18]
+    /// conv (random weights and bias) followed by Clamp(0, 0.5), against the definition then the clamp: the clamped
+    /// value in place or not, and the pre-activation where it is kept.
+    static func checkThenClamp(_ conv: Conv, input shape: [Int], weights: [Int], using rng: inout SplitMix64) throws {
         var g = Graph()
         let x = g.addInput("x", shape: shape)
-        let conv = Conv(kernel: [3, 3], strides: [stride, stride], pads: stride == 1 ? [1, 1, 1, 1] : [0, 0, 1, 1])
-        let w = Tensor.random([10, 3, 3, 3], using: &rng), b = Tensor.random([10], using: &rng)
-        let c = try g.addNode("stem", conv, inputs: [x, g.addConstant("w", w), g.addConstant("b", b)], output: "stem.pre")
+        let w = Tensor.random(weights, using: &rng), b = Tensor.random([weights[0]], using: &rng)
+        let c = try g.addNode("conv", conv, inputs: [x, g.addConstant("w", w), g.addConstant("b", b)], output: "conv.pre")
         let a = try g.addNode("act", Clamp(low: 0, high: 0.5), inputs: [c], output: "act")
         g.outputs = [a]
         let input = Tensor.random(shape, in: -3...3, using: &rng)
@@ -224,6 +205,16 @@ extension ConvTests {
             assertClose(session.values[a], expected)
             if !inPlace { assertClose(session.values[c], pre) }
         }
+    }
+}
+
+extension ConvTests {
+    /// The direct path of a dense convolution fuses bias and clamp like the depthwise one: both values, in place or not.
+    @Test(arguments: [1, 2])
+    func denseDirectMatchesDefinitionThenClamp(_ stride: Int) throws {
+        var rng = SplitMix64(seed: 33)
+        let conv = Conv(kernel: [3, 3], strides: [stride, stride], pads: stride == 1 ? [1, 1, 1, 1] : [0, 0, 1, 1])
+        try FusedDepthwiseClampTests.checkThenClamp(conv, input: [1, 3, 20, 18], weights: [10, 3, 3, 3], using: &rng)
     }
 }
 
