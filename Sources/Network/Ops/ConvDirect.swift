@@ -47,7 +47,7 @@ enum DirectConv {
         let cb = FlatPlanes.channelBlock
         plan.table.withUnsafeBufferPointer { table in
             plan.columns.withUnsafeBufferPointer { columns in
-                let order = table.baseAddress! + 2 * plan.groups + plan.taps
+                let order = plan.filterOrder(table)
                 for block in 0..<d.blocks {
                     for t in 0..<plan.taps {
                         for j in 0..<cb {

@@ -152,6 +152,9 @@ extension FlatPlan {
         return (ends + shifts + sorted.map(\.offset) + sorted.map(\.index), ends.count)
     }
 
+    /// Where a tap table (`table` or `backward`) keeps each tap's filter index: after the group ends, shifts and offsets.
+    func filterOrder(_ table: UnsafeBufferPointer<Int>) -> UnsafePointer<Int> { table.baseAddress! + 2 * groups + taps }
+
     /// Copies one input channel (rows × stride·width) into its phase planes at `channel` (the planes' zero gaps are left alone).
     func fill(_ xc: UnsafePointer<Float>, rows: Int, into channel: UnsafeMutablePointer<Float>) {
         if stride == 1 {
@@ -239,7 +242,7 @@ enum Depthwise {
             plan.table.withUnsafeBufferPointer { table in
                 plan.columns.withUnsafeBufferPointer { columns in
                     let taps = FlatPlanes.Taps(base: table.baseAddress!, groups: plan.groups, taps: plan.taps, width: plan.width, count: plane)
-                    let order = table.baseAddress! + 2 * plan.groups + plan.taps
+                    let order = plan.filterOrder(table)
                     let filter = UnsafeMutablePointer<Float>.allocate(capacity: plan.taps)
                     defer { filter.deallocate() }
                     for c in range {

@@ -76,7 +76,7 @@ extension Depthwise {
                 table.withUnsafeBufferPointer { table in
                     plan.columns.withUnsafeBufferPointer { columns in
                         let taps = FlatPlanes.Taps(base: table.baseAddress!, groups: plan.groups, taps: kk, width: plan.width, count: plane)
-                        let order = table.baseAddress! + 2 * plan.groups + kk
+                        let order = plan.filterOrder(table)
                         let out = FlatPlanes.Output(preActivation: result, activated: nil, low: 0, high: 0)
                         for c in range {
                             let wc = w + c * kk
