@@ -88,13 +88,52 @@ public enum FlatPlanes {
             p += 4 * l
         }
         if p < end {
-            let last = end - l
-            if end - start < 4 * l {
+            let last = end - l, vectors = (end - p + l - 1) / l
+            if vectors <= 2 && end - start >= l {
+                // One or two vectors left (a 14×14 plane's last 4 positions, a 28×28 plane's last 16): four overlapping
+                // vectors would compute 64 positions for them, a fifth of a 14×14 plane's work again.
+                single(V.self, taps, filter, source, columns, bias, out, min(p, last))
+                if vectors == 2 { single(V.self, taps, filter, source, columns, bias, out, last) }
+            } else if end - start < 4 * l {
                 group(V.self, taps, filter, source, columns, bias, out, start, min(start + l, last), min(start + 2 * l, last), last)
             } else {
                 group(V.self, taps, filter, source, columns, bias, out, last - 3 * l, last - 2 * l, last - l, last)
             }
         }
+    }
+
+    /// `group` for one vector at p0.
+    @inlinable @inline(__always)
+    static func single<V: KernelVector>(_: V.Type, _ taps: Taps, _ filter: UnsafePointer<Float>, _ source: UnsafePointer<Float>,
+                                        _ columns: UnsafePointer<Int32>, _ bias: Float, _ out: Output, _ p0: Int) {
+        let src = UnsafeRawPointer(source), cols = UnsafeRawPointer(columns), width = Int32(taps.width)
+        let ends = taps.base, shifts = ends + taps.groups, offsets = shifts + taps.groups
+        let b0 = p0 &* 4
+        var a0 = V()
+        var t = 0
+        for g in 0..<taps.groups {
+            var t0 = V(), u0 = V()
+            let end = ends[g]
+            while t &+ 1 < end {
+                t0 = t0.fma(V(repeating: filter[t]), V.load(src, offsets[t] &* 4 &+ b0))
+                u0 = u0.fma(V(repeating: filter[t &+ 1]), V.load(src, offsets[t &+ 1] &* 4 &+ b0))
+                t &+= 2
+            }
+            if t < end {
+                t0 = t0.fma(V(repeating: filter[t]), V.load(src, offsets[t] &* 4 &+ b0))
+                t &+= 1
+            }
+            t0 = t0 + u0
+            let shift = Int32(truncatingIfNeeded: shifts[g])
+            if shift == 0 {
+                a0 = a0 + t0
+            } else if shift < 0 {
+                a0 = a0 + t0.zeroingColumns(cols, b0, below: -shift)
+            } else {
+                a0 = a0 + t0.zeroingColumns(cols, b0, from: width &- shift)
+            }
+        }
+        finish(a0 + V(repeating: bias), b0, out)
     }
 
     @inlinable @inline(__always)

@@ -64,6 +64,7 @@ import Testing
         Case(x: [1, 2, 16, 17], m: 2, k: [3, 5], pads: [1, 2, 1, 2], group: 2),             // 3×5 filter; a last group of four overlapping
         Case(x: [1, 2, 4, 5], m: 2, k: [3, 3], pads: [1, 1, 1, 1], group: 2),               // 20 elements: one vector and an overlap
         Case(x: [2, 3, 1, 20], m: 3, k: [3, 3], pads: [1, 1, 1, 1], group: 3),              // one row: both vertical taps in the zero rows
+        Case(x: [1, 2, 7, 12], m: 2, k: [3, 3], pads: [1, 1, 1, 1], group: 2),              // 84 = 64 + 20: a last pair of single vectors
         // The flat form with stride 2 (even sizes, twice the output's), from four phase planes:
         Case(x: [1, 3, 14, 14], m: 3, k: [5, 5], strides: [2, 2], pads: [1, 1, 2, 2], group: 3), // 14 → 7, TF-SAME
         Case(x: [1, 2, 16, 12], m: 2, k: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], group: 2), // rows of 6: short deinterleave
