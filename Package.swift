@@ -34,7 +34,7 @@ let package = Package(
 
         .target(name: "Tensors", dependencies: ["CBLAS", "CPrefetch"], swiftSettings: fastMath),
         // The AVX-512 build of Tensors' 1×1 kernel, chosen at run time (Swift has no per-function target attributes).
-        .target(name: "TensorsAVX512", dependencies: ["Tensors"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
+        .target(name: "TensorsAVX512", dependencies: ["Tensors", "CPrefetch"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
         // Module name NeuralNetwork, not Network: SwiftNIO and Hummingbird test `canImport(Network)` for Apple's
         // Network.framework, and a module of that name in the build would be picked up by them.
         .target(name: "NeuralNetwork", dependencies: ["Tensors", "TensorsAVX512"], path: "Sources/Network", swiftSettings: fastMath),

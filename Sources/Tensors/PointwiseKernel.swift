@@ -287,7 +287,7 @@ public enum PointwiseKernel {
             if rows > 5 { store(row: row0 + 5, cols: col0, count: cols, r5.0, r5.1) }
         }
 
-        /// min(max(v, lo), hi) lane by lane; written with masks because `clamped` and `pointwiseMin` were not inlined.
+        /// min(max(v, lo), hi) lane by lane (`KernelVector.clamped`).
         @inlinable @inline(__always)
         func clamp(_ v: V, _ lo: V, _ hi: V) -> V { v.clamped(lo, hi) }
 
@@ -383,12 +383,10 @@ extension SIMD8: KernelVector where Scalar == Float {
     public func store(_ p: UnsafeMutableRawPointer, _ byteOffset: Int) { p.storeBytes(of: self, toByteOffset: byteOffset, as: Self.self) }
     @inlinable @inline(__always)
     public func fma(_ a: Self, _ b: Self) -> Self { addingProduct(a, b) }
-    /// Written with masks: `clamped(lowerBound:upperBound:)` and `pointwiseMin` were not inlined.
+    /// In C (`deepvis_clamp8`): `clamped(lowerBound:upperBound:)` and `pointwiseMin` were not inlined, and
+    /// `replacing(with:where:)` compiled to 4-lane pieces in some kernels.
     @inlinable @inline(__always)
-    public func clamped(_ lo: Self, _ hi: Self) -> Self {
-        let r = replacing(with: lo, where: self .< lo)
-        return r.replacing(with: hi, where: r .> hi)
-    }
+    public func clamped(_ lo: Self, _ hi: Self) -> Self { deepvis_clamp8(self, lo, hi) }
     @inlinable @inline(__always)
     public func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, below bound: Int32) -> Self {
         replacing(with: 0, where: p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD8<Int32>.self) .< SIMD8<Int32>(repeating: bound))

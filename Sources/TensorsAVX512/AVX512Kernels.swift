@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 import Tensors
 
@@ -35,10 +36,7 @@ extension SIMD16: KernelVector where Scalar == Float {
     @inlinable @inline(__always)
     public func fma(_ a: Self, _ b: Self) -> Self { addingProduct(a, b) }
     @inlinable @inline(__always)
-    public func clamped(_ lo: Self, _ hi: Self) -> Self {
-        let r = replacing(with: lo, where: self .< lo)
-        return r.replacing(with: hi, where: r .> hi)
-    }
+    public func clamped(_ lo: Self, _ hi: Self) -> Self { deepvis_clamp16(self, lo, hi) }
     @inlinable @inline(__always)
     public func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, below bound: Int32) -> Self {
         replacing(with: 0, where: p.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<Int32>.self) .< SIMD16<Int32>(repeating: bound))

@@ -31,6 +31,24 @@ import Testing
     ]
 
     /// The machines this project runs on (FACTS.md: AMD EPYC with AVX-512) must take the AVX-512 path.
+    /// The clamp both vector widths store with: each bound, values on them, infinities, and NaN kept as NaN (as
+    /// `v < lo ? lo : v` then `r > hi ? hi : r` would leave it) rather than turned into a bound.
+    @Test func vectorClampHoldsBothBoundsAndKeepsNaN() {
+        let input: [Float] = [-.infinity, -1, 0, 3, 6, 7, .infinity, .nan]
+        func check<V: KernelVector>(_: V.Type) {
+            var v = V()
+            for lane in 0..<V.lanes { withUnsafeMutableBytes(of: &v) { $0.storeBytes(of: input[lane % 8], toByteOffset: 4 * lane, as: Float.self) } }
+            let r = v.clamped(V(repeating: 0), V(repeating: 6))
+            for lane in 0..<V.lanes {
+                let expected: [Float] = [0, 0, 0, 3, 6, 6, 6, .nan]
+                if expected[lane % 8].isNaN { #expect(r[lane].isNaN, "lane \(lane) of \(V.lanes)") }
+                else { #expect(r[lane] == expected[lane % 8], "lane \(lane) of \(V.lanes)") }
+            }
+        }
+        check(SIMD8<Float>.self)
+        if PointwiseAVX512.supported { check(SIMD16<Float>.self) }
+    }
+
     @Test func thisMachineHasAVX512() {
         #expect(PointwiseAVX512.supported, "no AVX-512 F/CD/BW/DQ/VL in /proc/cpuinfo: the AVX-512 kernel is untested here")
     }
