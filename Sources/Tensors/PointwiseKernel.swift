@@ -42,25 +42,6 @@ public enum PointwiseKernel {
         let strips = (n + nr - 1) / nr, rowBlocks = (m + mr - 1) / mr
         let job = Job<V>(m: m, n: n, k: k, a: a, ars: aRowStride, acs: aColStride, b: b, ldb: ldb, bias: bias,
                          accumulate: accumulate, c: c, ldc: ldc, clamp: clamp)
-        if job.packsWhole {
-            let pieces = job.pieces, count = pieces.last.map { $0.offset + k * $0.width } ?? 0
-            // Cache-line aligned, so no panel vector is split over two lines.
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: 4 * count, alignment: 64)
-            defer { raw.deallocate() }
-            let packed = raw.bindMemory(to: Float.self, capacity: count)
-            Parallel.forChunks(pieces.count, maxChunks: 64) { range, _ in
-                for i in range { job.pack(pieces[i], into: packed) }
-            }
-            Parallel.forChunks(rowBlocks, maxChunks: 64) { range, _ in
-                var r = range.lowerBound
-                while r < range.upperBound {
-                    let chunk = r..<min(range.upperBound, r + job.blocksPerChunk)
-                    job.runPacked(pieces, packed, rows: chunk)
-                    r = chunk.upperBound
-                }
-            }
-            return
-        }
         // Column strips when there are enough to share; otherwise row blocks (each thread packs the strips itself).
         if strips >= 4 * Parallel.threads || rowBlocks < 2 * Parallel.threads {
             Parallel.forChunks(strips, maxChunks: 64) { range, _ in job.run(strips: range, rows: 0..<rowBlocks) }
@@ -113,73 +94,6 @@ public enum PointwiseKernel {
             }
         }
 
-        /// Whether B is packed whole before any product (all its strips, edge pieces and columns) and A walked once,
-        /// a chunk of row blocks at a time through every piece: when B has edge columns and A is large. Packing strip by
-        /// strip read A from L3 once for the whole strips, again for the one-vector edge strip and again for the last
-        /// columns: on 7×7 maps (32 + 16 + 1 columns) the edge strip cost a quarter more per column than a whole strip
-        /// and the 49th column five times as much (`perf record`).
-        @usableFromInline var packsWhole: Bool {
-            n % nr != 0 && m * k >= Self.prefetchFloats && k * n <= Self.packedFloats && m >= 4 * mr
-        }
-        @inlinable static var packedFloats: Int { 128 * 1024 }
-
-        /// One piece of B as `runPacked` reads it: `cols` columns from `col0`, `width` wide (nr, one vector, or 1 for a
-        /// column copied alone), at `offset` floats into the packed buffer.
-        @usableFromInline
-        struct Piece {
-            @usableFromInline let col0: Int, cols: Int, width: Int, offset: Int
-            @inlinable init(col0: Int, cols: Int, width: Int, offset: Int) {
-                self.col0 = col0; self.cols = cols; self.width = width; self.offset = offset
-            }
-        }
-
-        /// B's pieces in the order and widths `run` uses them: whole strips, one-vector strips while more than
-        /// `fewColumns` are left, then single columns.
-        @inlinable
-        var pieces: [Piece] {
-            var result: [Piece] = [], col = 0, offset = 0
-            func add(_ cols: Int, _ width: Int) {
-                result.append(Piece(col0: col, cols: cols, width: width, offset: offset))
-                col += cols
-                offset += k * width
-            }
-            while n - col >= nr { add(nr, nr) }
-            while n - col > Self.fewColumns { add(min(n - col, V.lanes), V.lanes) }
-            while col < n { add(1, 1) }
-            return result
-        }
-
-        /// Row blocks per chunk: about 128 KB of A, which stays in L2 while every piece of B passes over it.
-        @inlinable
-        var blocksPerChunk: Int { max(1, (32 * 1024) / (mr * k)) }
-
-        @inlinable
-        func pack(_ piece: Piece, into packed: UnsafeMutablePointer<Float>) {
-            if piece.width == 1 {
-                copyColumn(piece.col0, into: packed + piece.offset)
-            } else {
-                pack(col0: piece.col0, cols: piece.cols, width: piece.width, into: packed + piece.offset)
-            }
-        }
-
-        /// C for row blocks `rows` from B packed whole: every piece passes over the chunk's rows of A while they are in L2.
-        @inlinable
-        func runPacked(_ pieces: [Piece], _ packed: UnsafePointer<Float>, rows: Range<Int>) {
-            for piece in pieces {
-                let panel = packed + piece.offset
-                if piece.width == nr {
-                    for r in rows {
-                        if prefetching, r + 1 < rows.upperBound { prefetchRows(block: r + 1) }
-                        tile(row0: r * mr, rows: min(mr, m - r * mr), col0: piece.col0, cols: piece.cols, panel: panel)
-                    }
-                } else if piece.width == V.lanes {
-                    for r in rows { narrowTile(row0: r * mr, rows: min(mr, m - r * mr), col0: piece.col0, cols: piece.cols, panel: panel) }
-                } else {
-                    column(piece.col0, rows: rows, x: panel)
-                }
-            }
-        }
-
         /// Asks for row block `block` of A to be brought into L2 while the current block computes.
         @inlinable @inline(__always)
         func prefetchRows(block: Int) {
@@ -210,16 +124,7 @@ public enum PointwiseKernel {
                 first += width
                 left -= width
             }
-            for j in first..<(first + left) {
-                copyColumn(j, into: scratch)
-                column(j, rows: rows, x: scratch)
-            }
-        }
-
-        /// scratch[kk] = B[kk][j].
-        @inlinable @inline(__always)
-        func copyColumn(_ j: Int, into scratch: UnsafeMutablePointer<Float>) {
-            for kk in 0..<k { scratch[kk] = b[kk * ldb + j] }
+            for j in first..<(first + left) { column(j, rows: rows, scratch: scratch) }
         }
 
         /// `tile` one vector wide: C[row0 ..< row0+rows][col0 ..< col0+cols], cols ≤ lanes.
@@ -241,10 +146,11 @@ public enum PointwiseKernel {
             storeBlock(row0: row0, rows: rows, col0: col0, cols: cols, (c0, z), (c1, z), (c2, z), (c3, z), (c4, z), (c5, z))
         }
 
-        /// Column j of C for the row blocks `rows`, as A times B's column j (copied to `x`): vectors run along
+        /// Column j of C for the row blocks `rows`, as A times B's column j (copied to `scratch`): vectors run along
         /// A's contiguous direction, k when A is read in place, the rows when it is read transposed.
         @inlinable
-        func column(_ j: Int, rows: Range<Int>, x scratch: UnsafePointer<Float>) {
+        func column(_ j: Int, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+            for kk in 0..<k { scratch[kk] = b[kk * ldb + j] }
             let first = rows.lowerBound * mr, last = min(m, rows.upperBound * mr)
             var i = first
             if ars == 1 {

@@ -28,8 +28,8 @@ import Testing
         Case(m: 7, n: 11, k: 5, transposed: true, bias: false),   // one padded one-vector strip, A read transposed
         Case(m: 203, n: 49, k: 340, clamp: true),                 // A large enough to be prefetched block by block
         Case(m: 30, n: 196, k: 112, clamp: true),                 // 14×14 expand: four columns left, four rows at a time and two
-        Case(m: 300, n: 49, k: 230, transposed: true, accumulate: true), // B packed whole, A read transposed, several row chunks
-        Case(m: 150, n: 211, k: 500, clamp: true, inPlace: true), // B packed whole: strips, a one-vector strip, 3 columns; 3 chunks
+        Case(m: 300, n: 49, k: 230, transposed: true, accumulate: true), // backward's form on a 7×7 map: a strip, a one-vector strip, a column
+        Case(m: 150, n: 211, k: 500, clamp: true, inPlace: true), // strips, a one-vector strip and three columns, clamped in place
     ]
 
     /// The machines this project runs on (FACTS.md: AMD EPYC with AVX-512) must take the AVX-512 path.
