@@ -32,7 +32,6 @@ import Testing
         Case(m: 150, n: 211, k: 500, clamp: true, inPlace: true), // strips, a one-vector strip and three columns, clamped in place
     ]
 
-    /// The machines this project runs on (FACTS.md: AMD EPYC with AVX-512) must take the AVX-512 path.
     /// The clamp both vector widths store with: each bound, values on them, infinities, and NaN kept as NaN (as
     /// `v < lo ? lo : v` then `r > hi ? hi : r` would leave it) rather than turned into a bound.
     @Test func vectorClampHoldsBothBoundsAndKeepsNaN() {
@@ -51,6 +50,7 @@ import Testing
         if PointwiseAVX512.supported { check(SIMD16<Float>.self) }
     }
 
+    /// The machines this project runs on (FACTS.md: AMD EPYC with AVX-512) must take the AVX-512 path.
     @Test func thisMachineHasAVX512() {
         #expect(PointwiseAVX512.supported, "no AVX-512 F/CD/BW/DQ/VL in /proc/cpuinfo: the AVX-512 kernel is untested here")
     }
