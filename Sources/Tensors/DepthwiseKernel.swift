@@ -91,7 +91,7 @@ public enum FlatPlanes {
             let last = end - l, vectors = (end - p + l - 1) / l
             if vectors <= 2 && end - start >= l {
                 // One or two vectors left (a 14×14 plane's last 4 positions, a 28×28 plane's last 16): four overlapping
-                // vectors would compute 64 positions for them, a fifth of a 14×14 plane's work again.
+                // vectors would compute 64 positions for them, 16 vectors for a 14×14 plane's 13.
                 single(V.self, taps, filter, source, columns, bias, out, min(p, last))
                 if vectors == 2 { single(V.self, taps, filter, source, columns, bias, out, last) }
             } else if end - start < 4 * l {

@@ -36,12 +36,12 @@ import Testing
     /// `v < lo ? lo : v` then `r > hi ? hi : r` would leave it) rather than turned into a bound.
     @Test func vectorClampHoldsBothBoundsAndKeepsNaN() {
         let input: [Float] = [-.infinity, -1, 0, 3, 6, 7, .infinity, .nan]
+        let expected: [Float] = [0, 0, 0, 3, 6, 6, 6, .nan]
         func check<V: KernelVector>(_: V.Type) {
             var v = V()
             for lane in 0..<V.lanes { withUnsafeMutableBytes(of: &v) { $0.storeBytes(of: input[lane % 8], toByteOffset: 4 * lane, as: Float.self) } }
             let r = v.clamped(V(repeating: 0), V(repeating: 6))
             for lane in 0..<V.lanes {
-                let expected: [Float] = [0, 0, 0, 3, 6, 6, 6, .nan]
                 if expected[lane % 8].isNaN { #expect(r[lane].isNaN, "lane \(lane) of \(V.lanes)") }
                 else { #expect(r[lane] == expected[lane % 8], "lane \(lane) of \(V.lanes)") }
             }
