@@ -21,3 +21,32 @@ static inline __attribute__((always_inline)) deepvis_float8 deepvis_clamp8(deepv
     deepvis_int8 above = (deepvis_float8)r > hi;
     return (deepvis_float8)(((deepvis_int8)hi & above) | (r & ~above));
 }
+
+// Transposes of a lanes × lanes tile, for the channel-blocked depthwise kernel: Swift's SIMD types have no two-source
+// shuffle, and a lane-by-lane copy was vectorized into scatters (microcoded on AMD) or left as one store per float.
+// Row i of the source is `src + min(i, srcRows - 1) * srcStride` (a partial block repeats its last row, never reading
+// past it); row i of the result, for i < dstRows, goes to `dst + i * dstStride`. Each round takes the even and the odd
+// lanes of two rows joined, which rotates an element's (row, column) bits by one: log2(lanes) rounds transpose.
+#define DEEPVIS_EVEN16 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define DEEPVIS_ODD16 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define DEEPVIS_EVEN8 0, 2, 4, 6, 8, 10, 12, 14
+#define DEEPVIS_ODD8 1, 3, 5, 7, 9, 11, 13, 15
+#define DEEPVIS_TRANSPOSE(N, ROUNDS, T, EVEN, ODD)                                                                   \
+    T r[N], t[N];                                                                                                    \
+    for (int i = 0; i < N; i++) __builtin_memcpy(&r[i], src + (i < srcRows ? i : srcRows - 1) * srcStride, sizeof(T)); \
+    for (int k = 0; k < ROUNDS; k++) {                                                                               \
+        for (int i = 0; i < N / 2; i++) {                                                                            \
+            t[i] = __builtin_shufflevector(r[2 * i], r[2 * i + 1], EVEN);                                            \
+            t[i + N / 2] = __builtin_shufflevector(r[2 * i], r[2 * i + 1], ODD);                                     \
+        }                                                                                                            \
+        for (int i = 0; i < N; i++) r[i] = t[i];                                                                     \
+    }                                                                                                                \
+    for (int i = 0; i < N && i < dstRows; i++) __builtin_memcpy(dst + i * dstStride, &r[i], sizeof(T));
+static inline __attribute__((always_inline)) void deepvis_transpose16(const float *src, long srcStride, long srcRows,
+                                                                      float *dst, long dstStride, long dstRows) {
+    DEEPVIS_TRANSPOSE(16, 4, deepvis_float16, DEEPVIS_EVEN16, DEEPVIS_ODD16)
+}
+static inline __attribute__((always_inline)) void deepvis_transpose8(const float *src, long srcStride, long srcRows,
+                                                                     float *dst, long dstStride, long dstRows) {
+    DEEPVIS_TRANSPOSE(8, 3, deepvis_float8, DEEPVIS_EVEN8, DEEPVIS_ODD8)
+}

@@ -367,6 +367,10 @@ public protocol KernelVector {
     func zeroingColumns(_ p: UnsafeRawPointer, _ byteOffset: Int, from bound: Int32) -> Self
     /// The sum of the lanes, by halves.
     func total() -> Float
+    /// Transposes a lanes × lanes tile: source row i at `src + min(i, srcRows − 1)·srcStride`, result row i (for
+    /// i < dstRows) to `dst + i·dstStride`.
+    static func transpose(_ src: UnsafePointer<Float>, _ srcStride: Int, _ srcRows: Int,
+                          _ dst: UnsafeMutablePointer<Float>, _ dstStride: Int, _ dstRows: Int)
 }
 
 extension KernelVector {
@@ -399,5 +403,10 @@ extension SIMD8: KernelVector where Scalar == Float {
     public func total() -> Float {
         let q = lowHalf + highHalf, d = q.lowHalf + q.highHalf
         return d[0] + d[1]
+    }
+    @inlinable @inline(__always)
+    public static func transpose(_ src: UnsafePointer<Float>, _ srcStride: Int, _ srcRows: Int,
+                                 _ dst: UnsafeMutablePointer<Float>, _ dstStride: Int, _ dstRows: Int) {
+        deepvis_transpose8(src, srcStride, srcRows, dst, dstStride, dstRows)
     }
 }

@@ -50,6 +50,11 @@ extension SIMD16: KernelVector where Scalar == Float {
         let h = lowHalf + highHalf, q = h.lowHalf + h.highHalf, d = q.lowHalf + q.highHalf
         return d[0] + d[1]
     }
+    @inlinable @inline(__always)
+    public static func transpose(_ src: UnsafePointer<Float>, _ srcStride: Int, _ srcRows: Int,
+                                 _ dst: UnsafeMutablePointer<Float>, _ dstStride: Int, _ dstRows: Int) {
+        deepvis_transpose16(src, srcStride, srcRows, dst, dstStride, dstRows)
+    }
 }
 
 /// `WideRows.accumulate` (the depthwise inner loop) with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
@@ -83,5 +88,15 @@ extension DepthwiseAVX512 {
     /// `FlatPlanes.splitPhases` with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
     public static func splitPhases(_ plane: UnsafePointer<Float>, rows: Int, halfWidth: Int, into phases: FlatPlanes.Phases) {
         FlatPlanes.splitPhases(SIMD16<Float>.self, plane, rows: rows, halfWidth: halfWidth, into: phases)
+    }
+}
+
+extension DepthwiseAVX512 {
+    /// `ChannelBlocks.convolve` with AVX-512 vectors (16 channels a block); call only when `PointwiseAVX512.supported`.
+    public static func convolveBlock(_ g: ChannelBlocks.Geometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                     channels: Int, _ buffers: ChannelBlocks.Buffers, preActivation: UnsafeMutablePointer<Float>?,
+                                     activated: UnsafeMutablePointer<Float>?, low: Float, high: Float) {
+        ChannelBlocks.convolve(SIMD16<Float>.self, g, x: x, w: w, bias: bias, channels: channels, buffers,
+                               preActivation: preActivation, activated: activated, low: low, high: high)
     }
 }

@@ -71,6 +71,11 @@ import Testing
         Case(x: [2, 2, 20, 34], m: 2, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 2), // rows of 17: overlapping vectors, batch 2
         Case(x: [1, 2, 8, 8], m: 2, k: [5, 5], strides: [2, 2], pads: [2, 2, 2, 2], group: 2),   // a 4×4 output: exactly one vector
         Case(x: [1, 2, 12, 10], m: 2, k: [3, 3], strides: [2, 2], pads: [1, 0, 0, 1], group: 2), // padding on one side of each axis
+        // Channel blocks (`ChannelBlocks`: output planes of 16–64 pixels, filters of at least a vector's lanes):
+        Case(x: [2, 37, 7, 7], m: 37, k: [5, 5], pads: [2, 2, 2, 2], group: 37),          // two whole blocks and one of 5, batch 2
+        Case(x: [1, 18, 5, 11], m: 18, k: [5, 5], pads: [2, 2, 2, 2], group: 18),         // rows of 11: overlapping steps; a block of 2
+        Case(x: [1, 17, 13, 9], m: 17, k: [5, 5], strides: [2, 2], pads: [2, 1, 2, 1], group: 17), // stride 2 from odd sizes, 7×4
+        Case(x: [1, 20, 3, 6], m: 20, k: [5, 5], pads: [2, 2, 2, 2], group: 20),          // 18 pixels: a tile and an overlapping one
         // Dense with at most 32 taps per output, in the flat form's geometry: the direct path (forward only).
         Case(x: [1, 3, 16, 14], m: 11, k: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1]),   // the stem's shape, 11 = 8 + 3 output channels
         Case(x: [2, 2, 12, 12], m: 9, k: [3, 3], pads: [1, 1, 1, 1]),                      // stride 1, batch 2
@@ -206,6 +211,16 @@ import Testing
             assertClose(session.values[a], expected)
             if !inPlace { assertClose(session.values[c], pre) }
         }
+    }
+}
+
+extension FusedDepthwiseClampTests {
+    /// The channel-blocked path with the clamp fused: a 7×7 map (narrower than a step) and a stride-2 one, 21 = 16 + 5 channels.
+    @Test(arguments: [1, 2])
+    func channelBlocksMatchDefinitionThenClamp(_ stride: Int) throws {
+        var rng = SplitMix64(seed: 34)
+        let conv = Conv(kernel: [5, 5], strides: [stride, stride], pads: stride == 1 ? [2, 2, 2, 2] : [1, 1, 2, 2], group: 21)
+        try Self.checkThenClamp(conv, input: [1, 21, 7 * stride, 7 * stride], weights: [21, 1, 5, 5], using: &rng)
     }
 }
 

@@ -101,13 +101,17 @@ public struct Conv: Op {
         // The im2col buffer: (C/G)·kH·kW rows of outH·outW columns; the depthwise path's padded phase
         // planes (8 worker slots of about three planes each) are bounded by 24 planes. A dense convolution with few
         // taps (so C ≤ 32) and strides of at most 2 also keeps its input's phase planes for the direct path: C·sH·sW
-        // output planes and their gaps, at most 4·C + 1.
+        // output planes and their gaps, at most 4·C + 1. The depthwise path's channel blocks (small planes only) are added.
         guard let taps = MemoryLimit.elementCount([inputs[1][1], kernel[0], kernel[1]]) else { return nil }
         let direct = group == 1 && taps <= DirectConvScratch.maxTaps && strides.allSatisfy({ $0 <= 2 }) ? 4 * inputs[1][1] + 1 : 0
         guard let rows = MemoryLimit.floatBytes([max(taps, 24) + direct]),
               let plane = MemoryLimit.elementCount(Array(output.suffix(2))) else { return nil }
         let (b, overflow) = rows.multipliedReportingOverflow(by: plane)
-        return overflow ? nil : b
+        guard !overflow else { return nil }
+        let g = geometry(inputs[0])
+        let blocked = path(x: inputs[0], w: inputs[1]) == .depthwise && DepthwiseScratch.supports(g) ? BlockedPlan.bytes(g) : 0
+        let (total, tooMany) = b.addingReportingOverflow(blocked)
+        return tooMany ? nil : total
     }
 
     public func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int {

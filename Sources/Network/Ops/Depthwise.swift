@@ -32,6 +32,9 @@ final class DepthwiseScratch {
     /// The flat form (`FlatPlanes`), when the input is the output's size times the stride (stride 1 or 2) and the
     /// output plane holds at least 16 elements; the forward pass then runs it instead of the wide rows.
     let flat: FlatPlan?
+    /// The channel-blocked form (`ChannelBlocks`) for small output planes; the forward pass then runs it instead
+    /// of the flat form, which backward still uses.
+    let blocked: BlockedPlan?
 
     init(_ g: ConvGeometry) {
         self.g = g
@@ -69,12 +72,63 @@ final class DepthwiseScratch {
         }
         scatterIndex = index
         shortRows = s == 1 && g.inW >= 8 && g.inW < 16
+        blocked = BlockedPlan(g)
     }
     deinit { free(buffer) }
 
     /// Whether the wide-row form applies (equal strides, no dilation).
     static func supports(_ g: ConvGeometry) -> Bool {
         g.strideH == g.strideW && g.dilationH == 1 && g.dilationW == 1
+    }
+}
+
+/// The channel-blocked form's geometry and buffers (`ChannelBlocks`): one set per worker slot, zeroed once so the
+/// padding around each padded buffer's interior stays zero.
+final class BlockedPlan {
+    /// Output planes up to this size take the channel-blocked form: the 7×7 maps (see BENCHMARKS.md).
+    static let maxPlane = 64
+    /// And padded input planes up to this size, so a block's buffers stay in L1 and a strided or padded shape from
+    /// a file cannot make them large.
+    static let maxPadded = 1024
+    let geometry: ChannelBlocks.Geometry
+    let lanes: Int
+    let paddedFloats: Int, stagingFloats: Int, perSlot: Int
+    let buffer: UnsafeMutablePointer<Float>
+
+    /// The form's geometry and one slot's floats, when it applies to `g`.
+    static func layout(_ g: ConvGeometry) -> (geometry: ChannelBlocks.Geometry, lanes: Int, perSlot: Int)? {
+        let lanes = KernelChoice.wide ? 16 : 8
+        guard g.strideH == g.strideW, g.strideH <= 2, g.dilationH == 1, g.dilationW == 1, g.outH * g.outW <= maxPlane,
+              g.kernelH * g.kernelW >= lanes, g.kernelH * g.kernelW <= maxPadded,
+              [g.padTop, g.padBottom, g.padLeft, g.padRight, g.inH, g.inW].allSatisfy({ $0 <= maxPadded }) else { return nil }
+        let geometry = ChannelBlocks.Geometry(inH: g.inH, inW: g.inW, outH: g.outH, outW: g.outW, kernelH: g.kernelH, kernelW: g.kernelW,
+                                              stride: g.strideH, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom,
+                                              padRight: g.padRight)
+        guard geometry.paddedH * geometry.paddedW <= maxPadded, geometry.fits(lanes: lanes) else { return nil }
+        let perSlot = geometry.paddedFloats(lanes: lanes) + 2 * geometry.stagingFloats(lanes: lanes) + (lanes + g.kernelH * g.kernelW + 1) * lanes
+        return (geometry, lanes, perSlot)
+    }
+
+    /// The bytes a plan for `g` allocates (0 when the form does not apply), for the memory plan.
+    static func bytes(_ g: ConvGeometry) -> Int { layout(g).map { $0.perSlot * DepthwiseScratch.slots * MemoryLayout<Float>.stride } ?? 0 }
+
+    init?(_ g: ConvGeometry) {
+        guard let (geometry, lanes, perSlot) = Self.layout(g) else { return nil }
+        (self.geometry, self.lanes, self.perSlot) = (geometry, lanes, perSlot)
+        paddedFloats = geometry.paddedFloats(lanes: lanes)
+        stagingFloats = geometry.stagingFloats(lanes: lanes)
+        guard let p = calloc(perSlot * DepthwiseScratch.slots, MemoryLayout<Float>.stride) else {
+            fatalError("BlockedPlan: out of memory for \(perSlot * DepthwiseScratch.slots) floats")
+        }
+        buffer = p.bindMemory(to: Float.self, capacity: perSlot * DepthwiseScratch.slots)
+    }
+    deinit { free(buffer) }
+
+    func buffers(slot: Int) -> ChannelBlocks.Buffers {
+        let padded = buffer + slot * perSlot, staging = padded + paddedFloats, clamped = staging + stagingFloats
+        let tile = clamped + stagingFloats, filters = tile + lanes * lanes
+        return ChannelBlocks.Buffers(padded: padded, staging: staging, clamped: clamped, tile: tile, filters: filters,
+                                     biases: filters + geometry.kernelH * geometry.kernelW * lanes)
     }
 }
 
@@ -202,6 +256,10 @@ enum Depthwise {
         // Where the clamped values go: nil when there is no clamp; y itself when the clamp is in place.
         let activated = epilogue.map { $0.output.data + outputOffset }
         let low = epilogue?.low ?? 0, high = epilogue?.high ?? 0
+        if let plan = sc.blocked {
+            forwardBlocked(x: x, w: w, bias: bias, y: y, channels: channels, plan, activated: activated, low: low, high: high)
+            return
+        }
         if let plan = sc.flat {
             forwardFlat(x: x, w: w, bias: bias, y: y, channels: channels, plan, sc, activated: activated, low: low, high: high)
             return
@@ -227,6 +285,27 @@ enum Depthwise {
                                   activated: activated.map { $0 + o }, low: low, high: high, mayOverrun: (oh - oy) * ow >= 8)
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// The channel-blocked form (`ChannelBlocks`): blocks of as many channels as a vector has lanes.
+    static func forwardBlocked(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
+                               channels: Int, _ plan: BlockedPlan, activated: UnsafeMutablePointer<Float>?, low: Float, high: Float) {
+        let g = plan.geometry, l = plan.lanes, inPlane = g.inH * g.inW, outPlane = g.outH * g.outW, kk = g.kernelH * g.kernelW
+        let blocks = (channels + l - 1) / l
+        Parallel.forChunks(blocks, maxChunks: DepthwiseScratch.slots) { range, slot in
+            let buffers = plan.buffers(slot: slot)
+            for block in range {
+                let c = block * l, n = min(l, channels - c)
+                let pre = activated == y ? nil : y + c * outPlane, act = activated.map { $0 + c * outPlane }
+                if KernelChoice.wide {
+                    DepthwiseAVX512.convolveBlock(g, x: x + c * inPlane, w: w + c * kk, bias: bias.map { $0 + c }, channels: n, buffers,
+                                                  preActivation: pre, activated: act, low: low, high: high)
+                } else {
+                    ChannelBlocks.convolve(SIMD8<Float>.self, g, x: x + c * inPlane, w: w + c * kk, bias: bias.map { $0 + c }, channels: n,
+                                           buffers, preActivation: pre, activated: act, low: low, high: high)
                 }
             }
         }
