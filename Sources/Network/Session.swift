@@ -23,8 +23,10 @@ public final class Session {
     public let values: [Tensor]
     private let scratch: [AnyObject?]
     let forwardArgs: [ForwardArgs]
-    /// Nodes whose output an earlier node writes through a fused epilogue.
+    /// Nodes whose output an earlier node writes through a fused epilogue, or that an `ExpandDepthwise` computes.
     private let fusedAway: [Bool]
+    /// Expand → depthwise pairs computed in bands (`outputsOnly` only), by the expand node's index.
+    private let bands: [Int: ExpandDepthwise]
     private let ownGradients = GradientWorkspace()
     private var ancestorCache: [Int: [Int]] = [:]
 
@@ -90,6 +92,18 @@ public final class Session {
             }
             fa.append(args)
         }
+        // Expand 1×1 (+ clamp) → depthwise, where the expanded value's only reader is the depthwise node right after.
+        var pairs: [Int: ExpandDepthwise] = [:]
+        if outputsOnly {
+            for i in graph.nodes.indices where fusedNext[i] != nil && i + 2 < graph.nodes.count {
+                let expanded = graph.nodes[i + 1].output, next = graph.nodes[i + 2]
+                guard next.inputs.first == expanded, consumers[expanded] == 1, !graph.outputs.contains(expanded),
+                      let pair = ExpandDepthwise(expand: fa[i], depthwise: fa[i + 2]) else { continue }
+                pairs[i] = pair
+                skip[i + 2] = true
+            }
+        }
+        bands = pairs
         fusedAway = skip
         scratch = sc
         forwardArgs = fa
@@ -131,6 +145,9 @@ public final class Session {
         return (buffers, shared)
     }
 
+    /// The expand nodes that run together with their depthwise node in bands of rows (`ExpandDepthwise`), by name.
+    public var bandedPairs: [String] { bands.keys.sorted().map { graph.nodes[$0].name } }
+
     /// The buffer of the graph's first input; write the image here, then call `forward`.
     public var input: Tensor { values[graph.inputs[0]] }
 
@@ -144,10 +161,15 @@ public final class Session {
     /// Runs every node (or only those `upTo` needs), reading whatever the input buffers hold.
     public func forward(upTo target: Int? = nil) {
         if let target {
-            for i in nodeIndices(for: target) where !fusedAway[i] { graph.nodes[i].op.forward(forwardArgs[i]) }
+            for i in nodeIndices(for: target) where !fusedAway[i] { run(node: i) }
         } else {
-            for (i, n) in graph.nodes.enumerated() where !fusedAway[i] { n.op.forward(forwardArgs[i]) }
+            for i in graph.nodes.indices where !fusedAway[i] { run(node: i) }
         }
+    }
+
+    @inline(__always)
+    private func run(node i: Int) {
+        if let pair = bands[i] { pair.run() } else { graph.nodes[i].op.forward(forwardArgs[i]) }
     }
 
     /// Copies `image` into the first input and runs the whole graph.
@@ -270,9 +292,9 @@ extension Session {
     public func profile(runs: Int) -> [Double] {
         var t = [Double](repeating: 0, count: graph.nodes.count)
         for _ in 0..<runs {
-            for (i, n) in graph.nodes.enumerated() where !fusedAway[i] {
+            for i in graph.nodes.indices where !fusedAway[i] {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                n.op.forward(forwardArgs[i])
+                run(node: i)
                 t[i] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             }
         }

@@ -211,16 +211,23 @@ extension FlatPlan {
 
     /// Copies one input channel (rows × stride·width) into its phase planes at `channel` (the planes' zero gaps are left alone).
     func fill(_ xc: UnsafePointer<Float>, rows: Int, into channel: UnsafeMutablePointer<Float>) {
+        fill(xc, firstRow: 0, rows: rows, into: channel)
+    }
+
+    /// Copies `rows` input rows of a channel, from input row `firstRow` (a multiple of the stride), into their places
+    /// in its phase planes; the rest of the planes is left as it was.
+    func fill(_ xc: UnsafePointer<Float>, firstRow: Int, rows: Int, into channel: UnsafeMutablePointer<Float>) {
+        let at = firstRow / stride * width
         if stride == 1 {
             if KernelChoice.wide {
-                DepthwiseAVX512.copy(xc, to: channel + planeStarts[0], count: count)
+                DepthwiseAVX512.copy(xc, to: channel + planeStarts[0] + at, count: rows * width)
             } else {
-                FlatPlanes.copy(SIMD8<Float>.self, xc, to: channel + planeStarts[0], count: count)
+                FlatPlanes.copy(SIMD8<Float>.self, xc, to: channel + planeStarts[0] + at, count: rows * width)
             }
             return
         }
-        let phases = FlatPlanes.Phases(evenEven: channel + planeStarts[0], evenOdd: channel + planeStarts[1],
-                                       oddEven: channel + planeStarts[2], oddOdd: channel + planeStarts[3])
+        let phases = FlatPlanes.Phases(evenEven: channel + planeStarts[0] + at, evenOdd: channel + planeStarts[1] + at,
+                                       oddEven: channel + planeStarts[2] + at, oddOdd: channel + planeStarts[3] + at)
         if KernelChoice.wide {
             DepthwiseAVX512.splitPhases(xc, rows: rows, halfWidth: width, into: phases)
         } else {
