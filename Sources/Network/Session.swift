@@ -25,8 +25,10 @@ public final class Session {
     let forwardArgs: [ForwardArgs]
     /// Nodes whose output an earlier node writes through a fused epilogue, or that an `ExpandDepthwise` computes.
     private let fusedAway: [Bool]
-    /// Expand → depthwise pairs computed in bands (`outputsOnly` only), by the expand node's index.
+    /// Expand → depthwise [→ project] computed in bands (`outputsOnly` only), by the expand node's index, and the
+    /// indices of the nodes each one computes.
     private let bands: [Int: ExpandDepthwise]
+    private let bandedIndices: [[Int]]
     private let ownGradients = GradientWorkspace()
     private var ancestorCache: [Int: [Int]] = [:]
 
@@ -59,6 +61,18 @@ public final class Session {
             guard n.op.fusesClamp, let clamp = next.op as? Clamp, next.inputs == [n.output], consumers[n.output] == 1 else { continue }
             fusedNext[i] = clamp
         }
+        // Expand 1×1 (+ clamp) → depthwise (+ clamp) [→ project 1×1], each value read only by the next node: candidates
+        // for `ExpandDepthwise` (which decides once the kernels are planned), as node indices.
+        var candidates: [[Int]] = []
+        if outputsOnly {
+            func onlyInput(_ node: Int, _ value: Int) -> Bool {
+                node < graph.nodes.count && graph.nodes[node].inputs.first == value && consumers[value] == 1 && !graph.outputs.contains(value)
+            }
+            for i in graph.nodes.indices where fusedNext[i] != nil && onlyInput(i + 2, graph.nodes[i + 1].output) {
+                let last = fusedNext[i + 2] != nil ? i + 3 : i + 2
+                candidates.append(onlyInput(last + 1, graph.nodes[last].output) ? [i, i + 2, last + 1] : [i, i + 2])
+            }
+        }
         var storage = Array(graph.values.indices)
         if activationsInPlace || outputsOnly {
             for i in fusedNext.keys { storage[graph.nodes[i].output] = graph.nodes[i + 1].output }
@@ -67,7 +81,7 @@ public final class Session {
         var owned: [Int: Tensor] = [:]
         var shared = Set<Int>()
         if outputsOnly {
-            (owned, shared) = Self.shareBuffers(graph, storage: storage)
+            (owned, shared) = Self.shareBuffers(graph, storage: storage, groups: candidates)
         } else {
             for (id, v) in graph.values.enumerated() where storage[id] == id {
                 owned[id] = v.constant ?? Tensor(shape: v.shape)
@@ -92,17 +106,21 @@ public final class Session {
             }
             fa.append(args)
         }
-        // Expand 1×1 (+ clamp) → depthwise, where the expanded value's only reader is the depthwise node right after.
-        var pairs: [Int: ExpandDepthwise] = [:]
-        if outputsOnly {
-            for i in graph.nodes.indices where fusedNext[i] != nil && i + 2 < graph.nodes.count {
-                let expanded = graph.nodes[i + 1].output, next = graph.nodes[i + 2]
-                guard next.inputs.first == expanded, consumers[expanded] == 1, !graph.outputs.contains(expanded),
-                      let pair = ExpandDepthwise(expand: fa[i], depthwise: fa[i + 2]) else { continue }
-                pairs[i] = pair
-                skip[i + 2] = true
+        var pairs: [Int: ExpandDepthwise] = [:], banded: [[Int]] = []
+        for group in candidates where !skip[group[0]] {
+            let i = group[0]
+            var nodes = group
+            var fused = group.count == 3 ? ExpandDepthwise(expand: fa[i], depthwise: fa[group[1]], project: fa[group[2]]) : nil
+            if fused == nil {
+                nodes = Array(group.prefix(2))
+                fused = ExpandDepthwise(expand: fa[i], depthwise: fa[group[1]])
             }
+            guard let fused else { continue }
+            pairs[i] = fused
+            banded.append(nodes)
+            for node in nodes.dropFirst() { skip[node] = true }
         }
+        bandedIndices = banded
         bands = pairs
         fusedAway = skip
         scratch = sc
@@ -111,8 +129,10 @@ public final class Session {
 
     /// For `outputsOnly`: a buffer per stored value, shared by values whose lifetimes do not overlap (greedy, in node
     /// order: a value takes the smallest free buffer large enough, else a new one; it is freed after its last reader).
+    /// The inputs of each group's first node (nodes that may run as one, `ExpandDepthwise`) count as read by its
+    /// last, so no output of the group takes their buffers while the group still reads them.
     /// Returns the buffers by stored value and the stored values that share.
-    private static func shareBuffers(_ graph: Graph, storage: [Int]) -> (buffers: [Int: Tensor], shared: Set<Int>) {
+    private static func shareBuffers(_ graph: Graph, storage: [Int], groups: [[Int]]) -> (buffers: [Int: Tensor], shared: Set<Int>) {
         var buffers: [Int: Tensor] = [:]
         let pinned = Set((graph.inputs + graph.outputs).map { storage[$0] })
         for (id, v) in graph.values.enumerated() where storage[id] == id && (v.constant != nil || pinned.contains(id)) {
@@ -123,6 +143,9 @@ public final class Session {
         for (i, n) in graph.nodes.enumerated() {
             lastUse[storage[n.output]] = max(lastUse[storage[n.output]] ?? i, i)
             for v in n.inputs { lastUse[storage[v]] = i }
+        }
+        for group in groups {
+            for v in graph.nodes[group[0]].inputs { lastUse[storage[v]] = max(lastUse[storage[v]]!, group.last!) }
         }
         var free: [Tensor] = [], shared = Set<Int>()
         for (i, n) in graph.nodes.enumerated() {
@@ -145,8 +168,8 @@ public final class Session {
         return (buffers, shared)
     }
 
-    /// The expand nodes that run together with their depthwise node in bands of rows (`ExpandDepthwise`), by name.
-    public var bandedPairs: [String] { bands.keys.sorted().map { graph.nodes[$0].name } }
+    /// The convolutions that run together in bands of rows (`ExpandDepthwise`): expand, depthwise and, where fused, project.
+    public var bandedNodes: [[String]] { bandedIndices.map { $0.map { graph.nodes[$0].name } } }
 
     /// The buffer of the graph's first input; write the image here, then call `forward`.
     public var input: Tensor { values[graph.inputs[0]] }

@@ -32,4 +32,24 @@ import Testing
             }
         }
     }
+
+    /// The session `classify` and `bench` use (outputs only: shared buffers, expand → depthwise → project in bands)
+    /// gives onnxruntime's logits too.
+    @Test func outputsOnlyLogitsMatchOnnxruntime() throws {
+        let model = try ONNXModel.load(path: Fixtures.defaultModel)
+        let index = try Fixtures.referenceIndex()
+        let session = Session(graph: model.graph, outputsOnly: true)
+        #expect(session.bandedNodes.contains { $0 == ["blocks.1.expand.bn", "blocks.1.depthwise.bn", "blocks.1.project.bn"] }, "\(session.bandedNodes)")
+        let logits = try model.graph.id(of: "logits")
+        for (name, photo) in index.photos.sorted(by: { $0.key < $1.key }) {
+            let input = try Fixtures.readFloat32(Fixtures.referenceDir + "/" + photo.input.file, shape: photo.input.shape)
+            session.run(input)
+            let ref = photo.outputs["logits"]!
+            let expected = try Fixtures.readFloat32(Fixtures.referenceDir + "/" + ref.file, shape: ref.shape)
+            let got = session.values[logits]
+            #expect(got.count == expected.count)
+            let maxAbs = (0..<min(got.count, expected.count)).map { abs(got[$0] - expected[$0]) }.max() ?? .infinity
+            #expect(maxAbs <= 1e-3, "\(name) logits: max abs error \(maxAbs)")
+        }
+    }
 }
