@@ -1,37 +1,32 @@
 import Glibc
 import Tensors
 
-/// An inverted-residual block's expand 1×1 convolution (with its clamp), the depthwise convolution that reads it and,
-/// where it reads nothing else, the project 1×1 convolution after that, computed together in bands of output rows,
-/// for sessions that keep only the graph's outputs (`Session(outputsOnly:)`). Each band expands just the input rows
-/// its depthwise rows read into a buffer that stays in L2 and convolves them from there (and projects the band's
-/// depthwise output from a second such buffer), so the expanded tensor (96×112×112 floats, 4.8 MB, in `blocks.1`) is
-/// never written out and read back. Rows that two bands share are moved to the front of the buffer, not expanded again.
+/// An inverted-residual block's expand 1×1 convolution (with its clamp) and the depthwise convolution that reads it,
+/// computed together in bands of output rows, for sessions that keep only the graph's outputs
+/// (`Session(outputsOnly:)`). Each band expands just the input rows its depthwise rows read into a buffer that stays
+/// in L2 and convolves them from there, so the expanded tensor (96×112×112 floats, 4.8 MB, in `blocks.1`) is never
+/// written out and read back. Rows that two bands share are moved to the front of the buffer, not expanded again.
+/// Taking the project 1×1 into the bands too was slower (ARCHITECTURE.md).
 ///
-/// The inner values are then not computed at all; sessions that may read them (the viewer's, the ascent's) do not fuse.
+/// The expanded value is then not computed at all; sessions that may read it (the viewer's, the ascent's) do not fuse.
 final class ExpandDepthwise {
     /// Fuse when the expanded tensor of one image is at least this large: smaller ones stay in L2 anyway.
     static let minExpandedBytes = 1 << 20
     /// A band's expanded rows take at most about this much (per thread, so each core's L2 holds its own).
     static let bandBytes = 384 * 1024
 
-    private let expand: ForwardArgs, depthwise: ForwardArgs, project: ForwardArgs?
+    private let expand: ForwardArgs, depthwise: ForwardArgs
     private let plan: FlatPlan, scratch: DepthwiseScratch
     private let bandRows: Int, maxInputRows: Int
     private let buffer: UnsafeMutablePointer<Float>
-    /// Floats per thread: the expanded rows, then (with a project) the band's depthwise output.
-    private let perSlot: Int, outputsAt: Int
+    private let perSlot: Int
 
     /// The fused pair, when `expand` is a 1×1 convolution on our kernel whose only reader is `depthwise`, a
-    /// depthwise convolution in the flat form, and the expanded tensor is large; else nil. `project`, if given, is a
-    /// 1×1 convolution that is the depthwise output's only reader; nil if it is not one on our kernel.
-    init?(expand: ForwardArgs, depthwise: ForwardArgs, project: ForwardArgs? = nil) {
+    /// depthwise convolution in the flat form, and the expanded tensor is large; else nil.
+    init?(expand: ForwardArgs, depthwise: ForwardArgs) {
         guard let es = expand.scratch as? Conv.Scratch, es.path == .pointwise, es.ownKernel,
               let ds = depthwise.scratch as? Conv.Scratch, ds.path == .depthwise, let sc = ds.depthwise, let plan = sc.flat,
               sc.blocked == nil else { return nil }
-        if let project {
-            guard let ps = project.scratch as? Conv.Scratch, ps.path == .pointwise, ps.ownKernel else { return nil }
-        }
         let g = sc.g, channels = expand.inputs[1].shape[0], inPlane = g.inH * g.inW
         let (bytes, overflow) = (channels * 4).multipliedReportingOverflow(by: inPlane)
         guard !overflow, bytes >= Self.minExpandedBytes else { return nil }
@@ -39,16 +34,15 @@ final class ExpandDepthwise {
         // Input rows of a band of b output rows: (b − 1)·s + kernelH, and s − 1 more when its first row is moved up to
         // a multiple of s (the phase planes are split by the input row's parity).
         func inputRows(_ b: Int) -> Int { (b - 1) * s + g.kernelH + s - 1 }
-        let rowBytes = channels * g.inW * 4, outRowBytes = project == nil ? 0 : channels * g.outW * 4
+        let rowBytes = channels * g.inW * 4
         var b = 1
-        while b < g.outH, inputRows(b + 1) * rowBytes + (b + 1) * outRowBytes <= Self.bandBytes { b += 1 }
+        while b < g.outH, inputRows(b + 1) * rowBytes <= Self.bandBytes { b += 1 }
         // Whole output rows of at least 16 positions: the flat kernel's vectors.
         guard b * g.outW >= 16 else { return nil }
-        (self.expand, self.depthwise, self.project, self.plan, self.scratch) = (expand, depthwise, project, plan, sc)
+        (self.expand, self.depthwise, self.plan, self.scratch) = (expand, depthwise, plan, sc)
         bandRows = b
         maxInputRows = min(g.inH, inputRows(b))
-        outputsAt = channels * maxInputRows * g.inW
-        perSlot = outputsAt + (project == nil ? 0 : channels * b * g.outW)
+        perSlot = channels * maxInputRows * g.inW
         // Pages of slots no thread uses are never touched.
         guard let p = malloc(perSlot * DepthwiseScratch.slots * MemoryLayout<Float>.stride) else {
             fatalError("ExpandDepthwise: out of memory for \(perSlot * DepthwiseScratch.slots) floats")
@@ -57,7 +51,7 @@ final class ExpandDepthwise {
     }
     deinit { free(buffer) }
 
-    /// The fused nodes' forward pass: the last one's output (and its clamp) as the nodes would have written it.
+    /// Both nodes' forward pass: the depthwise output (and its clamp) as the two nodes would have written it.
     func run() {
         let x = expand.inputs[0], w1 = expand.inputs[1], w2 = depthwise.inputs[1]
         let bias1 = expand.inputs.count > 2 ? UnsafePointer(expand.inputs[2].data) : nil
@@ -103,28 +97,11 @@ final class ExpandDepthwise {
                                 let wc = w2.data + c * kk
                                 for t in 0..<plan.taps { filter[t] = wc[order[t]] }
                                 plan.fill(expanded + c * pitch, firstRow: r0, rows: rows, into: source)
-                                let out: FlatPlanes.Output
-                                if project != nil {
-                                    // Into the band buffer, one row of `positions.count` per channel: the kernel stores
-                                    // position p at its output pointer + p.
-                                    let at = expanded + outputsAt + c * positions.count - positions.lowerBound
-                                    out = FlatPlanes.Output(preActivation: epilogue == nil ? at : nil, activated: epilogue == nil ? nil : at,
+                                let o = c * plane
+                                let out = FlatPlanes.Output(preActivation: activated == yb ? nil : yb + o, activated: activated.map { $0 + o },
                                                             low: epilogue?.low ?? 0, high: epilogue?.high ?? 0)
-                                } else {
-                                    let o = c * plane
-                                    out = FlatPlanes.Output(preActivation: activated == yb ? nil : yb + o, activated: activated.map { $0 + o },
-                                                            low: epilogue?.low ?? 0, high: epilogue?.high ?? 0)
-                                }
                                 plan.convolve(taps, filter: filter, from: source, columns: columns.baseAddress!, bias: bias2?[c] ?? 0, out,
                                               positions: positions)
-                            }
-                            if let project {
-                                let w3 = project.inputs[1], m = w3.shape[0], offset = image * m * plane + positions.lowerBound
-                                KernelChoice.multiply(m: m, n: positions.count, k: channels, a: w3.data, aRowStride: channels, aColStride: 1,
-                                                      b: expanded + outputsAt, ldb: positions.count,
-                                                      bias: project.inputs.count > 2 ? UnsafePointer(project.inputs[2].data) : nil,
-                                                      accumulate: false, c: project.output.data + offset, ldc: plane,
-                                                      clamp: project.epilogue?.target(offset: offset))
                             }
                         }
                     }

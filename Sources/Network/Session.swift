@@ -25,8 +25,8 @@ public final class Session {
     let forwardArgs: [ForwardArgs]
     /// Nodes whose output an earlier node writes through a fused epilogue, or that an `ExpandDepthwise` computes.
     private let fusedAway: [Bool]
-    /// Expand → depthwise [→ project] computed in bands (`outputsOnly` only), by the expand node's index, and the
-    /// indices of the nodes each one computes.
+    /// Expand → depthwise pairs computed in bands (`outputsOnly` only), by the expand node's index, and the pairs'
+    /// node indices.
     private let bands: [Int: ExpandDepthwise]
     private let bandedIndices: [[Int]]
     private let ownGradients = GradientWorkspace()
@@ -61,16 +61,14 @@ public final class Session {
             guard n.op.fusesClamp, let clamp = next.op as? Clamp, next.inputs == [n.output], consumers[n.output] == 1 else { continue }
             fusedNext[i] = clamp
         }
-        // Expand 1×1 (+ clamp) → depthwise (+ clamp) [→ project 1×1], each value read only by the next node: candidates
-        // for `ExpandDepthwise` (which decides once the kernels are planned), as node indices.
+        // Expand 1×1 (+ clamp) → depthwise, the expanded value read only by the depthwise node: candidates for
+        // `ExpandDepthwise` (which decides once the kernels are planned), as node indices.
         var candidates: [[Int]] = []
         if outputsOnly {
-            func onlyInput(_ node: Int, _ value: Int) -> Bool {
-                node < graph.nodes.count && graph.nodes[node].inputs.first == value && consumers[value] == 1 && !graph.outputs.contains(value)
-            }
-            for i in graph.nodes.indices where fusedNext[i] != nil && onlyInput(i + 2, graph.nodes[i + 1].output) {
-                let last = fusedNext[i + 2] != nil ? i + 3 : i + 2
-                candidates.append(onlyInput(last + 1, graph.nodes[last].output) ? [i, i + 2, last + 1] : [i, i + 2])
+            for i in graph.nodes.indices where fusedNext[i] != nil && i + 2 < graph.nodes.count {
+                let expanded = graph.nodes[i + 1].output
+                guard graph.nodes[i + 2].inputs.first == expanded, consumers[expanded] == 1, !graph.outputs.contains(expanded) else { continue }
+                candidates.append([i, i + 2])
             }
         }
         var storage = Array(graph.values.indices)
@@ -108,17 +106,10 @@ public final class Session {
         }
         var pairs: [Int: ExpandDepthwise] = [:], banded: [[Int]] = []
         for group in candidates where !skip[group[0]] {
-            let i = group[0]
-            var nodes = group
-            var fused = group.count == 3 ? ExpandDepthwise(expand: fa[i], depthwise: fa[group[1]], project: fa[group[2]]) : nil
-            if fused == nil {
-                nodes = Array(group.prefix(2))
-                fused = ExpandDepthwise(expand: fa[i], depthwise: fa[group[1]])
-            }
-            guard let fused else { continue }
-            pairs[i] = fused
-            banded.append(nodes)
-            for node in nodes.dropFirst() { skip[node] = true }
+            guard let pair = ExpandDepthwise(expand: fa[group[0]], depthwise: fa[group[1]]) else { continue }
+            pairs[group[0]] = pair
+            banded.append(group)
+            skip[group[1]] = true
         }
         bandedIndices = banded
         bands = pairs
@@ -168,7 +159,7 @@ public final class Session {
         return (buffers, shared)
     }
 
-    /// The convolutions that run together in bands of rows (`ExpandDepthwise`): expand, depthwise and, where fused, project.
+    /// The convolutions that run together in bands of rows (`ExpandDepthwise`): expand and depthwise.
     public var bandedNodes: [[String]] { bandedIndices.map { $0.map { graph.nodes[$0].name } } }
 
     /// The buffer of the graph's first input; write the image here, then call `forward`.
