@@ -23,9 +23,8 @@ public enum ChannelBlocks {
         /// A row narrower than a step is computed as a whole step, which reads up to this many pixels past the last
         /// padded row.
         public var slackPixels: Int { Self.step * stride + kernelW }
-        /// Whether the tiles fit: both planes and the filter (or none of it: small filters are copied lane by lane)
-        /// at least `lanes` long.
-        public func fits(lanes: Int) -> Bool { inH * inW >= lanes && outH * outW >= lanes }
+        /// Whether the tiles fit: both planes hold at least `lanes` pixels and each filter at least `lanes` taps.
+        public func fits(lanes: Int) -> Bool { inH * inW >= lanes && outH * outW >= lanes && kernelH * kernelW >= lanes }
         /// Floats of the padded buffer and of one staging buffer, for vectors of `lanes`.
         public func paddedFloats(lanes: Int) -> Int { (paddedH * paddedW + slackPixels) * lanes }
         public func stagingFloats(lanes: Int) -> Int { (outH * outW + Self.step) * lanes }
@@ -52,14 +51,7 @@ public enum ChannelBlocks {
                                                  low: Float, high: Float) {
         let l = V.lanes, vb = V.bytes, taps = g.kernelH &* g.kernelW, inPlane = g.inH &* g.inW, outPlane = g.outH &* g.outW
         // Lanes past `channels` repeat the last channel: they compute outputs nobody stores.
-        if taps >= l {
-            tiles(taps, l) { t in V.transpose(w + t, taps, channels, b.filters + t &* l, l, l) }
-        } else {
-            for j in 0..<l {
-                let wj = w + min(j, channels &- 1) &* taps
-                for t in 0..<taps { b.filters[t &* l &+ j] = wj[t] }
-            }
-        }
+        tiles(taps, l) { t in V.transpose(w + t, taps, channels, b.filters + t &* l, l, l) }
         for j in 0..<l { b.biases[j] = bias?[min(j, channels &- 1)] ?? 0 }
         let tile = UnsafeRawPointer(b.tile), padded = UnsafeMutableRawPointer(b.padded)
         tiles(inPlane, l) { p in

@@ -99,7 +99,7 @@ final class BlockedPlan {
     static func layout(_ g: ConvGeometry) -> (geometry: ChannelBlocks.Geometry, lanes: Int, perSlot: Int)? {
         let lanes = KernelChoice.wide ? 16 : 8
         guard g.strideH == g.strideW, g.strideH <= 2, g.dilationH == 1, g.dilationW == 1, g.outH * g.outW <= maxPlane,
-              g.kernelH * g.kernelW >= lanes, g.kernelH * g.kernelW <= maxPadded,
+              g.kernelH * g.kernelW <= maxPadded,
               [g.padTop, g.padBottom, g.padLeft, g.padRight, g.inH, g.inW].allSatisfy({ $0 <= maxPadded }) else { return nil }
         let geometry = ChannelBlocks.Geometry(inH: g.inH, inW: g.inW, outH: g.outH, outW: g.outW, kernelH: g.kernelH, kernelW: g.kernelW,
                                               stride: g.strideH, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom,
