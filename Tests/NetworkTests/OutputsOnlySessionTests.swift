@@ -72,7 +72,7 @@ extension OutputsOnlySessionTests {
         Pair(input: [1, 5, 70, 62], stride: 2, kernel: 3, pads: [0, 0, 1, 1]),   // TF-SAME stride 2, as blocks.1
         Pair(input: [1, 5, 70, 62], stride: 2, kernel: 3, pads: [1, 1, 1, 1]),   // odd top padding: bands start a row early
         Pair(input: [1, 5, 66, 64], stride: 2, kernel: 5, pads: [1, 1, 2, 2]),   // 5×5 stride 2, as blocks.3
-        Pair(input: [1, 5, 64, 67], stride: 1, kernel: 5, pads: [2, 2, 2, 2]),   // 5×5: rows shared by three bands' taps
+        Pair(input: [1, 5, 64, 67], stride: 1, kernel: 5, pads: [2, 2, 2, 2]),   // 5×5: four rows shared at each band boundary
     ])
     func expandDepthwiseInBandsMatchesAPlainSession(_ c: Pair) throws {
         var rng = SplitMix64(seed: 33)
