@@ -67,42 +67,33 @@ final class ExpandDepthwise {
             // Bands to threads; the kernels called inside find the pool busy and run on the calling thread.
             Parallel.forChunks(bands, maxChunks: DepthwiseScratch.slots) { range, slot in
                 let expanded = buffer + slot * perSlot, source = scratch.buffer + slot * scratch.perSlot
-                plan.table.withUnsafeBufferPointer { table in
-                    plan.columns.withUnsafeBufferPointer { columns in
-                        let taps = FlatPlanes.Taps(base: table.baseAddress!, groups: plan.groups, taps: plan.taps, width: plan.width, count: plane)
-                        let order = plan.filterOrder(table)
-                        let filter = UnsafeMutablePointer<Float>.allocate(capacity: plan.taps)
-                        defer { filter.deallocate() }
-                        // The input rows the buffer holds, from its start: a band's rows shared with the one before are
-                        // moved to the front instead of expanded again.
-                        var held = 0..<0
-                        for band in range {
-                            let oy0 = band * bandRows, oy1 = min(g.outH, oy0 + bandRows)
-                            let r0 = max(0, oy0 * s - g.padTop) / s * s, r1 = min(g.inH, (oy1 - 1) * s - g.padTop + g.kernelH)
-                            let rows = r1 - r0, kept = held.clamped(to: r0..<r1)
-                            let fresh = kept.isEmpty ? r0 : kept.upperBound
-                            if !kept.isEmpty && kept.lowerBound > held.lowerBound {
-                                for c in 0..<channels {
-                                    let at = expanded + c * pitch
-                                    memmove(at, at + (kept.lowerBound - held.lowerBound) * g.inW, kept.count * g.inW * MemoryLayout<Float>.stride)
-                                }
-                            }
-                            let into = expanded + (fresh - r0) * g.inW
-                            KernelChoice.multiply(m: channels, n: (r1 - fresh) * g.inW, k: k, a: w1.data, aRowStride: k, aColStride: 1,
-                                                  b: xb + fresh * g.inW, ldb: inPlane, bias: bias1, accumulate: false, c: into, ldc: pitch,
-                                                  clamp: expand.epilogue.map { ClampTarget(low: $0.low, high: $0.high, into: into) })
-                            held = r0..<r1
-                            let positions = oy0 * g.outW ..< oy1 * g.outW
+                plan.withTables { taps, columns, inTapOrder in
+                    // The input rows the buffer holds, from its start: a band's rows shared with the one before are
+                    // moved to the front instead of expanded again.
+                    var held = 0..<0
+                    for band in range {
+                        let oy0 = band * bandRows, oy1 = min(g.outH, oy0 + bandRows)
+                        let r0 = max(0, oy0 * s - g.padTop) / s * s, r1 = min(g.inH, (oy1 - 1) * s - g.padTop + g.kernelH)
+                        let rows = r1 - r0, kept = held.clamped(to: r0..<r1)
+                        let fresh = kept.isEmpty ? r0 : kept.upperBound
+                        if !kept.isEmpty && kept.lowerBound > held.lowerBound {
                             for c in 0..<channels {
-                                let wc = w2.data + c * kk
-                                for t in 0..<plan.taps { filter[t] = wc[order[t]] }
-                                plan.fill(expanded + c * pitch, firstRow: r0, rows: rows, into: source)
-                                let o = c * plane
-                                let out = FlatPlanes.Output(preActivation: activated == yb ? nil : yb + o, activated: activated.map { $0 + o },
-                                                            low: epilogue?.low ?? 0, high: epilogue?.high ?? 0)
-                                plan.convolve(taps, filter: filter, from: source, columns: columns.baseAddress!, bias: bias2?[c] ?? 0, out,
-                                              positions: positions)
+                                let at = expanded + c * pitch
+                                memmove(at, at + (kept.lowerBound - held.lowerBound) * g.inW, kept.count * g.inW * MemoryLayout<Float>.stride)
                             }
+                        }
+                        let into = expanded + (fresh - r0) * g.inW
+                        KernelChoice.multiply(m: channels, n: (r1 - fresh) * g.inW, k: k, a: w1.data, aRowStride: k, aColStride: 1,
+                                              b: xb + fresh * g.inW, ldb: inPlane, bias: bias1, accumulate: false, c: into, ldc: pitch,
+                                              clamp: expand.epilogue.map { ClampTarget(low: $0.low, high: $0.high, into: into) })
+                        held = r0..<r1
+                        for c in 0..<channels {
+                            let filter = inTapOrder(w2.data + c * kk)
+                            plan.fill(expanded + c * pitch, firstRow: r0, rows: rows, into: source)
+                            plan.convolve(taps, filter: filter, from: source, columns: columns, bias: bias2?[c] ?? 0,
+                                          Depthwise.output(y: yb, activated: activated, at: c * plane, low: epilogue?.low ?? 0,
+                                                           high: epilogue?.high ?? 0),
+                                          positions: oy0 * g.outW ..< oy1 * g.outW)
                         }
                     }
                 }

@@ -25,10 +25,9 @@ public final class Session {
     let forwardArgs: [ForwardArgs]
     /// Nodes whose output an earlier node writes through a fused epilogue, or that an `ExpandDepthwise` computes.
     private let fusedAway: [Bool]
-    /// Expand → depthwise pairs computed in bands (`outputsOnly` only), by the expand node's index, and the pairs'
-    /// node indices.
+    /// Expand → depthwise pairs computed in bands (`outputsOnly` only), by the expand node's index; the depthwise node
+    /// is two after it (the expand's clamp between them).
     private let bands: [Int: ExpandDepthwise]
-    private let bandedIndices: [[Int]]
     private let ownGradients = GradientWorkspace()
     private var ancestorCache: [Int: [Int]] = [:]
 
@@ -62,13 +61,13 @@ public final class Session {
             fusedNext[i] = clamp
         }
         // Expand 1×1 (+ clamp) → depthwise, the expanded value read only by the depthwise node: candidates for
-        // `ExpandDepthwise` (which decides once the kernels are planned), as node indices.
-        var candidates: [[Int]] = []
+        // `ExpandDepthwise` (which decides once the kernels are planned), by the expand node's index.
+        var candidates: [Int] = []
         if outputsOnly {
             for i in graph.nodes.indices where fusedNext[i] != nil && i + 2 < graph.nodes.count {
                 let expanded = graph.nodes[i + 1].output
                 guard graph.nodes[i + 2].inputs.first == expanded, consumers[expanded] == 1, !graph.outputs.contains(expanded) else { continue }
-                candidates.append([i, i + 2])
+                candidates.append(i)
             }
         }
         var storage = Array(graph.values.indices)
@@ -79,7 +78,7 @@ public final class Session {
         var owned: [Int: Tensor] = [:]
         var shared = Set<Int>()
         if outputsOnly {
-            (owned, shared) = Self.shareBuffers(graph, storage: storage, groups: candidates)
+            (owned, shared) = Self.shareBuffers(graph, storage: storage, groups: candidates.map { ($0, $0 + 2) })
         } else {
             for (id, v) in graph.values.enumerated() where storage[id] == id {
                 owned[id] = v.constant ?? Tensor(shape: v.shape)
@@ -104,14 +103,12 @@ public final class Session {
             }
             fa.append(args)
         }
-        var pairs: [Int: ExpandDepthwise] = [:], banded: [[Int]] = []
-        for group in candidates where !skip[group[0]] {
-            guard let pair = ExpandDepthwise(expand: fa[group[0]], depthwise: fa[group[1]]) else { continue }
-            pairs[group[0]] = pair
-            banded.append(group)
-            skip[group[1]] = true
+        var pairs: [Int: ExpandDepthwise] = [:]
+        for i in candidates where !skip[i] {
+            guard let pair = ExpandDepthwise(expand: fa[i], depthwise: fa[i + 2]) else { continue }
+            pairs[i] = pair
+            skip[i + 2] = true
         }
-        bandedIndices = banded
         bands = pairs
         fusedAway = skip
         scratch = sc
@@ -123,7 +120,7 @@ public final class Session {
     /// The inputs of each group's first node (nodes that may run as one, `ExpandDepthwise`) count as read by its
     /// last, so no output of the group takes their buffers while the group still reads them.
     /// Returns the buffers by stored value and the stored values that share.
-    private static func shareBuffers(_ graph: Graph, storage: [Int], groups: [[Int]]) -> (buffers: [Int: Tensor], shared: Set<Int>) {
+    private static func shareBuffers(_ graph: Graph, storage: [Int], groups: [(first: Int, last: Int)]) -> (buffers: [Int: Tensor], shared: Set<Int>) {
         var buffers: [Int: Tensor] = [:]
         let pinned = Set((graph.inputs + graph.outputs).map { storage[$0] })
         for (id, v) in graph.values.enumerated() where storage[id] == id && (v.constant != nil || pinned.contains(id)) {
@@ -136,7 +133,7 @@ public final class Session {
             for v in n.inputs { lastUse[storage[v]] = i }
         }
         for group in groups {
-            for v in graph.nodes[group[0]].inputs { lastUse[storage[v]] = max(lastUse[storage[v]]!, group.last!) }
+            for v in graph.nodes[group.first].inputs { lastUse[storage[v]] = max(lastUse[storage[v]]!, group.last) }
         }
         var free: [Tensor] = [], shared = Set<Int>()
         for (i, n) in graph.nodes.enumerated() {
@@ -160,7 +157,7 @@ public final class Session {
     }
 
     /// The convolutions that run together in bands of rows (`ExpandDepthwise`): expand and depthwise.
-    public var bandedNodes: [[String]] { bandedIndices.map { $0.map { graph.nodes[$0].name } } }
+    public var bandedNodes: [[String]] { bands.keys.sorted().map { [graph.nodes[$0].name, graph.nodes[$0 + 2].name] } }
 
     /// The buffer of the graph's first input; write the image here, then call `forward`.
     public var input: Tensor { values[graph.inputs[0]] }

@@ -82,56 +82,6 @@ final class DepthwiseScratch {
     }
 }
 
-/// The channel-blocked form's geometry and buffers (`ChannelBlocks`): one set per worker slot, zeroed once so the
-/// padding around each padded buffer's interior stays zero.
-final class BlockedPlan {
-    /// Output planes up to this size take the channel-blocked form: the 7×7 maps (see BENCHMARKS.md).
-    static let maxPlane = 64
-    /// And padded input planes up to this size, so a block's buffers stay in L1 and a strided or padded shape from
-    /// a file cannot make them large.
-    static let maxPadded = 1024
-    let geometry: ChannelBlocks.Geometry
-    let lanes: Int
-    let paddedFloats: Int, stagingFloats: Int, perSlot: Int
-    let buffer: UnsafeMutablePointer<Float>
-
-    /// The form's geometry and one slot's floats, when it applies to `g`.
-    static func layout(_ g: ConvGeometry) -> (geometry: ChannelBlocks.Geometry, lanes: Int, perSlot: Int)? {
-        let lanes = KernelChoice.wide ? 16 : 8
-        guard g.strideH == g.strideW, g.strideH <= 2, g.dilationH == 1, g.dilationW == 1, g.outH * g.outW <= maxPlane,
-              g.kernelH * g.kernelW <= maxPadded,
-              [g.padTop, g.padBottom, g.padLeft, g.padRight, g.inH, g.inW].allSatisfy({ $0 <= maxPadded }) else { return nil }
-        let geometry = ChannelBlocks.Geometry(inH: g.inH, inW: g.inW, outH: g.outH, outW: g.outW, kernelH: g.kernelH, kernelW: g.kernelW,
-                                              stride: g.strideH, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom,
-                                              padRight: g.padRight)
-        guard geometry.paddedH * geometry.paddedW <= maxPadded, geometry.fits(lanes: lanes) else { return nil }
-        let perSlot = geometry.paddedFloats(lanes: lanes) + 2 * geometry.stagingFloats(lanes: lanes) + (lanes + g.kernelH * g.kernelW + 1) * lanes
-        return (geometry, lanes, perSlot)
-    }
-
-    /// The bytes a plan for `g` allocates (0 when the form does not apply), for the memory plan.
-    static func bytes(_ g: ConvGeometry) -> Int { layout(g).map { $0.perSlot * DepthwiseScratch.slots * MemoryLayout<Float>.stride } ?? 0 }
-
-    init?(_ g: ConvGeometry) {
-        guard let (geometry, lanes, perSlot) = Self.layout(g) else { return nil }
-        (self.geometry, self.lanes, self.perSlot) = (geometry, lanes, perSlot)
-        paddedFloats = geometry.paddedFloats(lanes: lanes)
-        stagingFloats = geometry.stagingFloats(lanes: lanes)
-        guard let p = calloc(perSlot * DepthwiseScratch.slots, MemoryLayout<Float>.stride) else {
-            fatalError("BlockedPlan: out of memory for \(perSlot * DepthwiseScratch.slots) floats")
-        }
-        buffer = p.bindMemory(to: Float.self, capacity: perSlot * DepthwiseScratch.slots)
-    }
-    deinit { free(buffer) }
-
-    func buffers(slot: Int) -> ChannelBlocks.Buffers {
-        let padded = buffer + slot * perSlot, staging = padded + paddedFloats, clamped = staging + stagingFloats
-        let tile = clamped + stagingFloats, filters = tile + lanes * lanes
-        return ChannelBlocks.Buffers(padded: padded, staging: staging, clamped: clamped, tile: tile, filters: filters,
-                                     biases: filters + geometry.kernelH * geometry.kernelW * lanes)
-    }
-}
-
 /// How the flat form (`FlatPlanes`) reads its input: each channel split into s² phase planes of the output's size
 /// (phase (a, b) holds input rows ≡ a and columns ≡ b mod s), laid out one after another with zero gaps between them
 /// that cover every tap's reach past a plane's first and last rows. One channel for the depthwise convolution; all
@@ -208,6 +158,22 @@ extension FlatPlan {
 
     /// Where a tap table (`table` or `backward`) keeps each tap's filter index: after the group ends, shifts and offsets.
     func filterOrder(_ table: UnsafeBufferPointer<Int>) -> UnsafePointer<Int> { table.baseAddress! + 2 * groups + taps }
+
+    /// Calls `body` with what convolving channels in the flat form needs: the tap table, the output columns, and a
+    /// function that puts one channel's filter (kernelH·kernelW floats) in tap order and returns it.
+    func withTables(_ body: (FlatPlanes.Taps, UnsafePointer<Int32>, (UnsafePointer<Float>) -> UnsafePointer<Float>) -> Void) {
+        table.withUnsafeBufferPointer { table in
+            columns.withUnsafeBufferPointer { columns in
+                let order = filterOrder(table)
+                let filter = UnsafeMutablePointer<Float>.allocate(capacity: taps)
+                defer { filter.deallocate() }
+                body(FlatPlanes.Taps(base: table.baseAddress!, groups: groups, taps: taps, width: width, count: count), columns.baseAddress!) { wc in
+                    for t in 0..<taps { filter[t] = wc[order[t]] }
+                    return UnsafePointer(filter)
+                }
+            }
+        }
+    }
 
     /// Copies one input channel (rows × stride·width) into its phase planes at `channel` (the planes' zero gaps are left alone).
     func fill(_ xc: UnsafePointer<Float>, rows: Int, into channel: UnsafeMutablePointer<Float>) {
@@ -297,27 +263,6 @@ enum Depthwise {
         }
     }
 
-    /// The channel-blocked form (`ChannelBlocks`): blocks of as many channels as a vector has lanes.
-    static func forwardBlocked(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
-                               channels: Int, _ plan: BlockedPlan, activated: UnsafeMutablePointer<Float>?, low: Float, high: Float) {
-        let g = plan.geometry, l = plan.lanes, inPlane = g.inH * g.inW, outPlane = g.outH * g.outW, kk = g.kernelH * g.kernelW
-        let blocks = (channels + l - 1) / l
-        Parallel.forChunks(blocks, maxChunks: DepthwiseScratch.slots) { range, slot in
-            let buffers = plan.buffers(slot: slot)
-            for block in range {
-                let c = block * l, n = min(l, channels - c)
-                let pre = activated == y ? nil : y + c * outPlane, act = activated.map { $0 + c * outPlane }
-                if KernelChoice.wide {
-                    DepthwiseAVX512.convolveBlock(g, x: x + c * inPlane, w: w + c * kk, bias: bias.map { $0 + c }, channels: n, buffers,
-                                                  preActivation: pre, activated: act, low: low, high: high)
-                } else {
-                    ChannelBlocks.convolve(SIMD8<Float>.self, g, x: x + c * inPlane, w: w + c * kk, bias: bias.map { $0 + c }, channels: n,
-                                           buffers, preActivation: pre, activated: act, low: low, high: high)
-                }
-            }
-        }
-    }
-
     /// The flat form (`FlatPlanes`): each channel's input is copied into its slot's phase planes and convolved as one row.
     static func forwardFlat(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
                             channels: Int, _ plan: FlatPlan, _ sc: DepthwiseScratch, activated: UnsafeMutablePointer<Float>?,
@@ -325,25 +270,23 @@ enum Depthwise {
         let g = sc.g, plane = plan.count, inPlane = g.inH * g.inW, kk = g.kernelH * g.kernelW
         Parallel.forChunks(channels, maxChunks: DepthwiseScratch.slots) { range, slot in
             let source = sc.buffer + slot * sc.perSlot
-            plan.table.withUnsafeBufferPointer { table in
-                plan.columns.withUnsafeBufferPointer { columns in
-                    let taps = FlatPlanes.Taps(base: table.baseAddress!, groups: plan.groups, taps: plan.taps, width: plan.width, count: plane)
-                    let order = plan.filterOrder(table)
-                    let filter = UnsafeMutablePointer<Float>.allocate(capacity: plan.taps)
-                    defer { filter.deallocate() }
-                    for c in range {
-                        // The channel's filter in tap order.
-                        let wc = w + c * kk
-                        for t in 0..<plan.taps { filter[t] = wc[order[t]] }
-                        plan.fill(x + c * inPlane, rows: g.inH, into: source)
-                        let o = c * plane
-                        let out = FlatPlanes.Output(preActivation: activated == y ? nil : y + o, activated: activated.map { $0 + o },
-                                                    low: low, high: high)
-                        plan.convolve(taps, filter: filter, from: source, columns: columns.baseAddress!, bias: bias?[c] ?? 0, out)
-                    }
+            plan.withTables { taps, columns, inTapOrder in
+                for c in range {
+                    let filter = inTapOrder(w + c * kk)
+                    plan.fill(x + c * inPlane, rows: g.inH, into: source)
+                    plan.convolve(taps, filter: filter, from: source, columns: columns, bias: bias?[c] ?? 0,
+                                  output(y: y, activated: activated, at: c * plane, low: low, high: high))
                 }
             }
         }
+    }
+
+    /// Where channel output starting at element `offset` goes: the pre-activation into y unless the clamp is in place
+    /// there, the clamped value into `activated` (nil: no clamp).
+    @inline(__always)
+    static func output(y: UnsafeMutablePointer<Float>, activated: UnsafeMutablePointer<Float>?, at offset: Int, low: Float, high: Float)
+        -> FlatPlanes.Output {
+        FlatPlanes.Output(preActivation: activated == y ? nil : y + offset, activated: activated.map { $0 + offset }, low: low, high: high)
     }
 
     /// One output row from the wide plane: pre-activation = wide + bias, activated = clamp(pre-activation); either
