@@ -299,16 +299,18 @@ public final class Session {
 }
 
 extension Session {
-    /// Mean milliseconds per node over `runs` forward passes, for finding where the time goes.
+    /// Median milliseconds per node over `runs` forward passes, for finding where the time goes.
     public func profile(runs: Int) -> [Double] {
-        var t = [Double](repeating: 0, count: graph.nodes.count)
+        // Medians, not means: on a shared host one preempted run would otherwise move a node's figure by more than
+        // the changes it is read to judge.
+        var t = [[Double]](repeating: [], count: graph.nodes.count)
         for _ in 0..<runs {
             for i in graph.nodes.indices where !fusedAway[i] {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 run(node: i)
-                t[i] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                t[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
         }
-        return t.map { $0 / Double(runs) }
+        return t.map { $0.isEmpty ? 0 : $0.sorted()[$0.count / 2] }
     }
 }

@@ -67,6 +67,11 @@ public enum PointwiseKernel {
         /// cached from the previous run. Not in the edge pieces: by then the strip has brought A into L2.
         @usableFromInline var prefetching: Bool { acs == 1 && m * k >= Self.prefetchFloats }
         @inlinable static var prefetchFloats: Int { 64 * 1024 }
+        /// How many strips ahead `pack` asks for B's lines. A strip gathers a 128-byte piece of each of B's k rows, and
+        /// on the large maps those rows are k planes of up to 12 544 floats: more streams than the hardware prefetcher
+        /// follows. In the model, `blocks.0`'s 1×1 (k = 32 planes of 112×112, just written by the depthwise layer) took
+        /// 0.31–0.35 ms and 0.21–0.24 with this (per-node medians); whole passes gained 0.7 % (BENCHMARKS.md).
+        @inlinable static var prefetchStrips: Int { 2 }
 
         @usableFromInline
         init(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, ars: Int, acs: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -222,6 +227,10 @@ public enum PointwiseKernel {
                 let src = b + kk * ldb + col0, dst = panel + kk * width
                 if cols == width {
                     let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
+                    if col0 + (Self.prefetchStrips + 1) * nr <= n {
+                        deepvis_prefetch(s + Self.prefetchStrips * nr * 4)
+                        deepvis_prefetch(s + Self.prefetchStrips * nr * 4 + 64)
+                    }
                     V.load(s, 0).store(d, 0)
                     if width == nr { V.load(s, V.bytes).store(d, V.bytes) }
                 } else {

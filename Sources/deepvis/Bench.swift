@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs (\(OptionRanges.text(OptionRanges.runs))).") var runs = 50
     @Option(help: "Untimed warm-up runs (\(OptionRanges.text(OptionRanges.warmup))).") var warmup = 10
     @Option(help: "Also backpropagate from the mean of this layer's channel 0 to the input.") var backwardFrom: String?
-    @Flag(help: "Print the time per node (summed per op kind and the slowest nodes) to stderr.") var profile = false
+    @Flag(help: "Print the median time per node over --runs more passes (summed per op kind, and the slowest nodes) to stderr.") var profile = false
 
     func validate() throws {
         try OptionRanges.check(runs, OptionRanges.runs, "--runs")
@@ -55,7 +55,7 @@ struct Bench: ParsableCommand {
     }
 
     func printProfile(_ session: Session) {
-        let t = session.profile(runs: 20)
+        let t = session.profile(runs: max(runs, 20))
         var perKind: [String: Double] = [:]
         for (i, n) in session.graph.nodes.enumerated() { perKind[n.op.kind, default: 0] += t[i] }
         var err = ""
