@@ -34,16 +34,8 @@ def ours(deepvis, model, threads, runs):
 
 
 def peer(model, threads, runs):
-    import onnxruntime
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.enable_profiling = True
     with tempfile.TemporaryDirectory() as tmp:
-        options.profile_file_prefix = os.path.join(tmp, "profile")
-        session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        session = bench_peer.make_session(model, threads, profile_prefix=os.path.join(tmp, "profile"))
         name, x = bench_peer.fixed_input(session, 0)
         for _ in range(runs):
             session.run(None, {name: x})

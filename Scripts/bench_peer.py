@@ -16,12 +16,16 @@ import numpy as np
 import onnxruntime
 
 
-def make_session(model, threads):
+def make_session(model, threads, profile_prefix=None):
+    """The peer's session as every benchmark times it; with `profile_prefix`, its per-node profiler writes there."""
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
     return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 

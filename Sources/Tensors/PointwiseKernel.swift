@@ -223,11 +223,12 @@ public enum PointwiseKernel {
         /// panel[kk·width + j] = B[kk][col0 + j], zero past the last column; width is nr (a strip) or one vector.
         @inlinable @inline(__always)
         func pack(col0: Int, cols: Int, width: Int, into panel: UnsafeMutablePointer<Float>) {
+            let prefetch = col0 + (Self.prefetchStrips + 1) * nr <= n
             for kk in 0..<k {
                 let src = b + kk * ldb + col0, dst = panel + kk * width
                 if cols == width {
                     let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
-                    if col0 + (Self.prefetchStrips + 1) * nr <= n {
+                    if prefetch {
                         deepvis_prefetch(s + Self.prefetchStrips * nr * 4)
                         deepvis_prefetch(s + Self.prefetchStrips * nr * 4 + 64)
                     }
