@@ -60,8 +60,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensors", "NeuralNetwork", "Imaging", "Capture"], path: "Tests/TestSupport"),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TensorsAVX512", "TestSupport"]),
-        .testTarget(name: "NetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
-        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "NeuralNetwork", "Imaging", "TestSupport"]),
+        .testTarget(name: "NetworkTests", dependencies: ["NeuralNetwork", "TensorsAVX512", "TestSupport"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "NeuralNetwork", "TensorsAVX512", "Imaging", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "VisualizationTests", dependencies: ["Visualization", "ONNXImport", "Imaging", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),

@@ -23,11 +23,13 @@ public final class Session {
     public let values: [Tensor]
     private let scratch: [AnyObject?]
     let forwardArgs: [ForwardArgs]
-    /// Nodes whose output an earlier node writes through a fused epilogue, or that an `ExpandDepthwise` computes.
+    /// Nodes whose output an earlier node writes through a fused epilogue, or that an `ExpandDepthwise` or a `SmallBlock` computes.
     private let fusedAway: [Bool]
     /// Expand → depthwise pairs computed in bands (`outputsOnly` only), by the expand node's index; the depthwise node
     /// is two after it (the expand's clamp between them).
     private let bands: [Int: ExpandDepthwise]
+    /// Inverted-residual blocks on small maps computed as one step (`outputsOnly` only), by the expand node's index.
+    private let blocks: [Int: SmallBlock]
     private let ownGradients = GradientWorkspace()
     private var ancestorCache: [Int: [Int]] = [:]
 
@@ -70,6 +72,21 @@ public final class Session {
                 candidates.append(i)
             }
         }
+        // Expand (+ clamp) → depthwise (+ clamp) → project 1×1 (→ Add of the block's input), each value read only by the
+        // next node and every weight constant: candidates for `SmallBlock`, by the expand node's index and its last node.
+        var blockCandidates: [Int: Int] = [:]
+        for i in candidates where fusedNext[i + 2] != nil && i + 4 < graph.nodes.count {
+            let dw = graph.nodes[i + 3].output, project = graph.nodes[i + 4]
+            guard project.inputs.first == dw, consumers[dw] == 1, !graph.outputs.contains(dw),
+                  [i, i + 2, i + 4].allSatisfy({ graph.nodes[$0].inputs.dropFirst().allSatisfy { graph.values[$0].constant != nil } })
+            else { continue }
+            var last = i + 4
+            if i + 5 < graph.nodes.count, graph.nodes[i + 5].op is Add, consumers[project.output] == 1,
+               !graph.outputs.contains(project.output), Set(graph.nodes[i + 5].inputs) == [project.output, graph.nodes[i].inputs[0]] {
+                last = i + 5
+            }
+            blockCandidates[i] = last
+        }
         var storage = Array(graph.values.indices)
         if activationsInPlace || outputsOnly {
             for i in fusedNext.keys { storage[graph.nodes[i].output] = graph.nodes[i + 1].output }
@@ -78,7 +95,7 @@ public final class Session {
         var owned: [Int: Tensor] = [:]
         var shared = Set<Int>()
         if outputsOnly {
-            (owned, shared) = Self.shareBuffers(graph, storage: storage, groups: candidates.map { ($0, $0 + 2) })
+            (owned, shared) = Self.shareBuffers(graph, storage: storage, groups: candidates.map { ($0, blockCandidates[$0] ?? $0 + 2) })
         } else {
             for (id, v) in graph.values.enumerated() where storage[id] == id {
                 owned[id] = v.constant ?? Tensor(shape: v.shape)
@@ -103,8 +120,16 @@ public final class Session {
             }
             fa.append(args)
         }
+        var fusedBlocks: [Int: SmallBlock] = [:]
+        for (i, last) in blockCandidates where !skip[i] && !skip[i + 2] && !skip[i + 4] {
+            guard let block = SmallBlock(expand: fa[i], depthwise: fa[i + 2], project: fa[i + 4], add: last > i + 4 ? fa[last] : nil)
+            else { continue }
+            fusedBlocks[i] = block
+            for j in [i + 2, i + 4, last] { skip[j] = true }
+        }
+        blocks = fusedBlocks
         var pairs: [Int: ExpandDepthwise] = [:]
-        for i in candidates where !skip[i] {
+        for i in candidates where !skip[i] && !skip[i + 2] && fusedBlocks[i] == nil {
             guard let pair = ExpandDepthwise(expand: fa[i], depthwise: fa[i + 2]) else { continue }
             pairs[i] = pair
             skip[i + 2] = true
@@ -159,6 +184,9 @@ public final class Session {
     /// The convolutions that run together in bands of rows (`ExpandDepthwise`): expand and depthwise.
     public var bandedNodes: [[String]] { bands.keys.sorted().map { [graph.nodes[$0].name, graph.nodes[$0 + 2].name] } }
 
+    /// The blocks computed as one step (`SmallBlock`): the names of their expand nodes.
+    public var fusedBlockNodes: [String] { blocks.keys.sorted().map { graph.nodes[$0].name } }
+
     /// The buffer of the graph's first input; write the image here, then call `forward`.
     public var input: Tensor { values[graph.inputs[0]] }
 
@@ -180,7 +208,13 @@ public final class Session {
 
     @inline(__always)
     private func run(node i: Int) {
-        if let pair = bands[i] { pair.run() } else { graph.nodes[i].op.forward(forwardArgs[i]) }
+        if let block = blocks[i] {
+            block.run()
+        } else if let pair = bands[i] {
+            pair.run()
+        } else {
+            graph.nodes[i].op.forward(forwardArgs[i])
+        }
     }
 
     /// Copies `image` into the first input and runs the whole graph.

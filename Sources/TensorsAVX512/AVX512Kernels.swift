@@ -100,3 +100,13 @@ extension DepthwiseAVX512 {
                                preActivation: preActivation, activated: activated, low: low, high: high)
     }
 }
+
+/// `SmallBlocks.run` with AVX-512 vectors; call only when `PointwiseAVX512.supported`.
+public enum SmallBlocksAVX512 {
+    public static func run(_ s: SmallBlocks.Shapes, _ p: SmallBlocks.Packed, x: UnsafePointer<Float>, residual: UnsafePointer<Float>?,
+                           y: UnsafeMutablePointer<Float>, slots: UnsafeMutablePointer<Float>, maxSlots: Int,
+                           expandClamp: (low: Float, high: Float), depthwiseClamp: (low: Float, high: Float)) {
+        SmallBlocks.run(SIMD16<Float>.self, s, p, x: x, residual: residual, y: y, slots: slots, maxSlots: maxSlots,
+                        expandClamp: expandClamp, depthwiseClamp: depthwiseClamp)
+    }
+}

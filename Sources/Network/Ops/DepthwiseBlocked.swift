@@ -18,15 +18,20 @@ final class BlockedPlan {
     /// The form's geometry and one slot's floats, when it applies to `g`.
     static func layout(_ g: ConvGeometry) -> (geometry: ChannelBlocks.Geometry, lanes: Int, perSlot: Int)? {
         let lanes = KernelChoice.wide ? 16 : 8
+        guard let geometry = geometry(g), geometry.fits(lanes: lanes) else { return nil }
+        let perSlot = geometry.paddedFloats(lanes: lanes) + 2 * geometry.stagingFloats(lanes: lanes) + (lanes + g.kernelH * g.kernelW + 1) * lanes
+        return (geometry, lanes, perSlot)
+    }
+
+    /// The pixel-major geometry of `g`, when its planes are small enough for it (also `SmallBlock`'s condition).
+    static func geometry(_ g: ConvGeometry) -> ChannelBlocks.Geometry? {
         guard g.strideH == g.strideW, g.strideH <= 2, g.dilationH == 1, g.dilationW == 1, g.outH * g.outW <= maxPlane,
               g.kernelH * g.kernelW <= maxPadded,
               [g.padTop, g.padBottom, g.padLeft, g.padRight, g.inH, g.inW].allSatisfy({ $0 <= maxPadded }) else { return nil }
         let geometry = ChannelBlocks.Geometry(inH: g.inH, inW: g.inW, outH: g.outH, outW: g.outW, kernelH: g.kernelH, kernelW: g.kernelW,
                                               stride: g.strideH, padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom,
                                               padRight: g.padRight)
-        guard geometry.paddedH * geometry.paddedW <= maxPadded, geometry.fits(lanes: lanes) else { return nil }
-        let perSlot = geometry.paddedFloats(lanes: lanes) + 2 * geometry.stagingFloats(lanes: lanes) + (lanes + g.kernelH * g.kernelW + 1) * lanes
-        return (geometry, lanes, perSlot)
+        return geometry.paddedH * geometry.paddedW <= maxPadded ? geometry : nil
     }
 
     /// The bytes a plan for `g` allocates (0 when the form does not apply), for the memory plan.
