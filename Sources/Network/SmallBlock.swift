@@ -7,9 +7,12 @@ import TensorsAVX512
 /// planes) → project 1×1, and the residual Add when the project's only reader adds the block's input to it.
 /// Its expanded, depthwise and project values are then not computed at all; sessions that may read them do not fuse.
 ///
-/// The packed weights are a copy of the block's weights (in EfficientNet-Lite0, 9 MB for the five 7×7 blocks), made
+/// The packed weights are a copy of the block's weights (in EfficientNet-Lite0, 12 MB for its twelve fused blocks), made
 /// once per session from constants already in memory, so bounded by the model's own size.
 final class SmallBlock {
+    /// Output planes up to this size: the 7×7 and 14×14 maps. Input planes up to `maxInputPlane`: a larger input
+    /// (blocks.5's 28×28) takes the expand too many passes to keep its slice of the input in L1.
+    static let maxPlane = 196, maxInputPlane = 256
     private let s: SmallBlocks.Shapes
     private let packed: UnsafeMutablePointer<Float>, slots: UnsafeMutablePointer<Float>
     private let x: Tensor, y: Tensor, residual: Bool
@@ -20,7 +23,7 @@ final class SmallBlock {
     init?(expand: ForwardArgs, depthwise: ForwardArgs, project: ForwardArgs, add: ForwardArgs?) {
         guard KernelChoice.wide,
               let es = expand.scratch as? Conv.Scratch, es.path == .pointwise, let e1 = expand.epilogue,
-              let ds = depthwise.scratch as? Conv.Scratch, ds.path == .depthwise, let sc = ds.depthwise, let geometry = BlockedPlan.geometry(sc.g),
+              let ds = depthwise.scratch as? Conv.Scratch, ds.path == .depthwise, let sc = ds.depthwise, sc.g.inH * sc.g.inW <= Self.maxInputPlane, let geometry = BlockedPlan.geometry(sc.g, maxPlane: Self.maxPlane),
               let e2 = depthwise.epilogue,
               let ps = project.scratch as? Conv.Scratch, ps.path == .pointwise, project.epilogue == nil else { return nil }
         let x = expand.inputs[0], we = expand.inputs[1], wd = depthwise.inputs[1], wp = project.inputs[1]

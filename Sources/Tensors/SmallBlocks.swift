@@ -31,8 +31,9 @@ public enum SmallBlocks {
         /// A chunk's first channel: the last chunk ends at `expanded`, overlapping the one before (its overlap is
         /// expanded and convolved again but projected once).
         public func start(_ chunk: Int) -> Int { min(chunk * chunkChannels, expanded - chunkChannels) }
-        /// Output channels rounded up to whole project tiles (the packed weights' extra columns are zero).
-        public var paddedOutputs: Int { (outputs + chunkChannels - 1) / chunkChannels * chunkChannels }
+        /// Output channels rounded up to whole vectors (the packed weights' extra columns are zero). Project tiles
+        /// are three vectors wide, the last one or two where fewer remain.
+        public var paddedOutputs: Int { (outputs + lanes - 1) / lanes * lanes }
         /// Output pixels rounded up to whole tiles (the extra rows are computed from the staging slack and dropped).
         public var accumulatorPixels: Int { (outPlane + pixels - 1) / pixels * pixels }
         /// Whether the tiles fit: a whole chunk of channels, a whole tile of input pixels, a whole transpose of
@@ -106,11 +107,13 @@ public enum SmallBlocks {
         }
         for chunk in 0..<s.chunks {
             let c0 = s.start(chunk)
-            for tile in 0..<o / r {
+            // Tile t's rows (as wide as the tile) start at chunk·r·o + t·r·r: the tiles before it are r wide.
+            for first in stride(from: 0, to: o, by: r) {
+                let width = min(r, o - first)
                 for c in 0..<r {
-                    for j in 0..<r {
-                        let out = tile * r + j
-                        pw[((chunk * (o / r) + tile) * r + c) * r + j] = out < s.outputs ? wp[out * s.expanded + c0 + c] : 0
+                    for j in 0..<width {
+                        let out = first + j
+                        pw[chunk * r * o + first * r + c * width + j] = out < s.outputs ? wp[out * s.expanded + c0 + c] : 0
                     }
                 }
             }
@@ -223,7 +226,8 @@ public enum SmallBlocks {
             let count = min(step, s.inputs - k0), last = k0 + count == s.inputs
             for tile in 0..<s.inputTiles {
                 let q = min(tile * pixels, plane - pixels)
-                var t = k0 == 0 ? Tile<V>(V.load(b, 0), V.load(b, vb), V.load(b, 2 * vb)) : Tile<V>(loading: held, tile * tileBytes, rowBytes: rowBytes)
+                var t = k0 == 0 ? Tile<V, Three>(V.load(b, 0), V.load(b, vb), V.load(b, 2 * vb))
+                    : Tile<V, Three>(loading: held, tile * tileBytes, rowBytes: rowBytes)
                 t.accumulate(count: count, from: x + k0 * plane + q, step: plane, pixelStride: 1,
                              weights: UnsafeRawPointer(weights + k0 * s.chunkChannels), weightStride: rowBytes)
                 guard last else {
@@ -249,37 +253,58 @@ public enum SmallBlocks {
     @inlinable @inline(__always)
     static func project<V: KernelVector>(_: V.Type, _ s: Shapes, from: UnsafePointer<Float>, staging: Int, channels: Range<Int>,
                                          weights: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
-        let l = s.lanes, o = s.paddedOutputs, rowBytes = o * 4, tileFloats = s.chunkChannels
-        let a = UnsafeMutableRawPointer(acc)
-        // Output tiles outer: a tile's weights (48 rows of 3 vectors) then stay in L1 while every pixel reads them.
+        let o = s.paddedOutputs, r = s.chunkChannels
+        // Output tiles outer: a tile's weights (48 rows of up to 3 vectors) then stay in L1 while every pixel reads them.
         var c = 0
         while c < o {
-            var q = 0
-            while q < s.accumulatorPixels {
-                let at = (q * o + c) * 4
-                var t = Tile<V>(loading: a, at, rowBytes: rowBytes)
-                // Channel j of the chunk is lane j % l of buffer j / l.
-                var j = channels.lowerBound
-                while j < channels.upperBound {
-                    let v = j / l, run = min(channels.upperBound, (v + 1) * l) - j
-                    t.accumulate(count: run, from: from + v * staging + q * l + j % l, step: 1, pixelStride: l,
-                                 weights: UnsafeRawPointer(weights + c * tileFloats + j * tileFloats), weightStride: tileFloats * 4)
-                    j += run
-                }
-                t.store(a, at, rowBytes: rowBytes)
-                q += pixels
+            let w = weights + c * r
+            switch min(r, o - c) / s.lanes {
+            case 3: projectTile(V.self, Three.self, s, from: from, staging: staging, channels: channels, weights: w, acc: acc + c)
+            case 2: projectTile(V.self, Two.self, s, from: from, staging: staging, channels: channels, weights: w, acc: acc + c)
+            default: projectTile(V.self, One.self, s, from: from, staging: staging, channels: channels, weights: w, acc: acc + c)
             }
-            c += tileFloats
+            c += r
         }
     }
 
-    /// A tile's accumulators: 7 pixels × 3 vectors.
+    /// One tile of `W.count` output vectors for every pixel: weights a row of W.count vectors per chunk channel, acc at
+    /// the tile's first output.
+    @inlinable @inline(__always)
+    static func projectTile<V: KernelVector, W: TileWidth>(_: V.Type, _: W.Type, _ s: Shapes, from: UnsafePointer<Float>, staging: Int,
+                                                           channels: Range<Int>, weights: UnsafePointer<Float>,
+                                                           acc: UnsafeMutablePointer<Float>) {
+        let l = s.lanes, rowBytes = s.paddedOutputs * 4, width = W.count * l
+        let a = UnsafeMutableRawPointer(acc)
+        var q = 0
+        while q < s.accumulatorPixels {
+            let at = q * rowBytes
+            var t = Tile<V, W>(loading: a, at, rowBytes: rowBytes)
+            // Channel j of the chunk is lane j % l of buffer j / l.
+            var j = channels.lowerBound
+            while j < channels.upperBound {
+                let v = j / l, run = min(channels.upperBound, (v + 1) * l) - j
+                t.accumulate(count: run, from: from + v * staging + q * l + j % l, step: 1, pixelStride: l,
+                             weights: UnsafeRawPointer(weights + j * width), weightStride: width * 4)
+                j += run
+            }
+            t.store(a, at, rowBytes: rowBytes)
+            q += pixels
+        }
+    }
+
+    /// A tile's width in vectors, as a type, so that each width is its own specialization with no branch inside.
+    public protocol TileWidth { static var count: Int { get } }
+    public enum One: TileWidth { @inlinable public static var count: Int { 1 } }
+    public enum Two: TileWidth { @inlinable public static var count: Int { 2 } }
+    public enum Three: TileWidth { @inlinable public static var count: Int { 3 } }
+
+    /// A tile's accumulators: 7 pixels × `W.count` vectors (the variables past the width are carried but never used).
     @usableFromInline
-    struct Tile<V: KernelVector> {
+    struct Tile<V: KernelVector, W: TileWidth> {
         @usableFromInline var a0: V, a1: V, a2: V, b0: V, b1: V, b2: V, c0: V, c1: V, c2: V, d0: V, d1: V, d2: V
         @usableFromInline var e0: V, e1: V, e2: V, f0: V, f1: V, f2: V, g0: V, g1: V, g2: V
 
-        /// Every pixel starting from the same three vectors.
+        /// Every pixel starting from the same vectors.
         @inlinable @inline(__always)
         init(_ u: V, _ v: V, _ w: V) {
             (a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2) = (u, v, w, u, v, w, u, v, w, u, v, w)
@@ -291,7 +316,8 @@ public enum SmallBlocks {
         init(loading p: UnsafeRawPointer, _ at: Int, rowBytes r: Int) {
             let vb = V.bytes
             @inline(__always) func row(_ i: Int) -> (V, V, V) {
-                (V.load(p, at &+ i &* r), V.load(p, at &+ i &* r &+ vb), V.load(p, at &+ i &* r &+ 2 &* vb))
+                let b = at &+ i &* r
+                return (V.load(p, b), W.count > 1 ? V.load(p, b &+ vb) : V(), W.count > 2 ? V.load(p, b &+ 2 &* vb) : V())
             }
             (a0, a1, a2) = row(0); (b0, b1, b2) = row(1); (c0, c1, c2) = row(2); (d0, d1, d2) = row(3)
             (e0, e1, e2) = row(4); (f0, f1, f2) = row(5); (g0, g1, g2) = row(6)
@@ -302,7 +328,9 @@ public enum SmallBlocks {
         func store(_ p: UnsafeMutableRawPointer, _ at: Int, rowBytes r: Int) {
             forEachPixel { i, u, v, w in
                 let b = at &+ i &* r
-                u.store(p, b); v.store(p, b &+ V.bytes); w.store(p, b &+ 2 &* V.bytes)
+                u.store(p, b)
+                if W.count > 1 { v.store(p, b &+ V.bytes) }
+                if W.count > 2 { w.store(p, b &+ 2 &* V.bytes) }
             }
         }
 
@@ -312,28 +340,27 @@ public enum SmallBlocks {
             body(4, e0, e1, e2); body(5, f0, f1, f2); body(6, g0, g1, g2)
         }
 
-        /// Adds Σ_i src[i·step + pixel·pixelStride] · (three vectors at weights + i·weightStride) for i < count.
+        /// Adds Σ_i src[i·step + pixel·pixelStride] · (W.count vectors at weights + i·weightStride) for i < count.
         @inlinable @inline(__always)
         mutating func accumulate(count: Int, from src: UnsafePointer<Float>, step: Int, pixelStride ps: Int,
                                  weights: UnsafeRawPointer, weightStride: Int) {
-            let vb = V.bytes
+            let vb = V.bytes, two = W.count > 1, three = W.count > 2
             var sp = src, wp = weights
             for _ in 0..<count {
-                let w0 = V.load(wp, 0), w1 = V.load(wp, vb), w2 = V.load(wp, 2 &* vb)
-                var x = V(repeating: sp[0])
-                a0 = a0.fma(w0, x); a1 = a1.fma(w1, x); a2 = a2.fma(w2, x)
-                x = V(repeating: sp[ps])
-                b0 = b0.fma(w0, x); b1 = b1.fma(w1, x); b2 = b2.fma(w2, x)
-                x = V(repeating: sp[2 &* ps])
-                c0 = c0.fma(w0, x); c1 = c1.fma(w1, x); c2 = c2.fma(w2, x)
-                x = V(repeating: sp[3 &* ps])
-                d0 = d0.fma(w0, x); d1 = d1.fma(w1, x); d2 = d2.fma(w2, x)
-                x = V(repeating: sp[4 &* ps])
-                e0 = e0.fma(w0, x); e1 = e1.fma(w1, x); e2 = e2.fma(w2, x)
-                x = V(repeating: sp[5 &* ps])
-                f0 = f0.fma(w0, x); f1 = f1.fma(w1, x); f2 = f2.fma(w2, x)
-                x = V(repeating: sp[6 &* ps])
-                g0 = g0.fma(w0, x); g1 = g1.fma(w1, x); g2 = g2.fma(w2, x)
+                let w0 = V.load(wp, 0), w1 = two ? V.load(wp, vb) : V(), w2 = three ? V.load(wp, 2 &* vb) : V()
+                @inline(__always) func add(_ x: Float, _ u: inout V, _ v: inout V, _ w: inout V) {
+                    let x = V(repeating: x)
+                    u = u.fma(w0, x)
+                    if two { v = v.fma(w1, x) }
+                    if three { w = w.fma(w2, x) }
+                }
+                add(sp[0], &a0, &a1, &a2)
+                add(sp[ps], &b0, &b1, &b2)
+                add(sp[2 &* ps], &c0, &c1, &c2)
+                add(sp[3 &* ps], &d0, &d1, &d2)
+                add(sp[4 &* ps], &e0, &e1, &e2)
+                add(sp[5 &* ps], &f0, &f1, &f2)
+                add(sp[6 &* ps], &g0, &g1, &g2)
                 sp += step
                 wp += weightStride
             }

@@ -23,8 +23,9 @@ final class BlockedPlan {
         return (geometry, lanes, perSlot)
     }
 
-    /// The pixel-major geometry of `g`, when its planes are small enough for it (also `SmallBlock`'s condition).
-    static func geometry(_ g: ConvGeometry) -> ChannelBlocks.Geometry? {
+    /// The pixel-major geometry of `g`, when its output plane has at most `maxPlane` pixels and its padded input
+    /// plane at most `maxPadded` (also `SmallBlock`'s condition, with its own `maxPlane`).
+    static func geometry(_ g: ConvGeometry, maxPlane: Int = maxPlane) -> ChannelBlocks.Geometry? {
         guard g.strideH == g.strideW, g.strideH <= 2, g.dilationH == 1, g.dilationW == 1, g.outH * g.outW <= maxPlane,
               g.kernelH * g.kernelW <= maxPadded,
               [g.padTop, g.padBottom, g.padLeft, g.padRight, g.inH, g.inW].allSatisfy({ $0 <= maxPadded }) else { return nil }
