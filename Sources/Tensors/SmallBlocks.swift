@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// An inverted-residual block on a small map (expand 1×1 + clamp → depthwise + clamp → project 1×1, plus the
 /// residual when there is one) computed a chunk of expanded channels at a time, with channels in the vector lanes.
 ///
@@ -224,7 +226,10 @@ public enum SmallBlocks {
         var k0 = 0
         while k0 < s.inputs {
             let count = min(step, s.inputs - k0), last = k0 + count == s.inputs
+            // The next pass's weights follow this pass's (the next chunk's first, after the last pass).
+            let next = UnsafeRawPointer(weights + (k0 + count) * s.chunkChannels), nextBytes = step * rowBytes
             for tile in 0..<s.inputTiles {
+                prefetch(next, bytes: nextBytes, part: tile, of: s.inputTiles)
                 let q = min(tile * pixels, plane - pixels)
                 var t = k0 == 0 ? Tile<V, Three>(V.load(b, 0), V.load(b, vb), V.load(b, 2 * vb))
                     : Tile<V, Three>(loading: held, tile * tileBytes, rowBytes: rowBytes)
@@ -275,8 +280,14 @@ public enum SmallBlocks {
                                                            acc: UnsafeMutablePointer<Float>) {
         let l = s.lanes, rowBytes = s.paddedOutputs * 4, width = W.count * l
         let a = UnsafeMutableRawPointer(acc)
+        // The packed weights are one stream: the next tiles' (or the next chunk's) follow this one's. Asking for the
+        // tile after next a part per pixel tile has it in L2 in time (the next one was asked for during the tile
+        // before: on 7×7 maps, one tile ahead was 2 % slower a block).
+        let r = s.chunkChannels, ahead = UnsafeRawPointer(weights + r * width + r * r), aheadBytes = r * r * 4
+        let groups = s.accumulatorPixels / pixels
         var q = 0
         while q < s.accumulatorPixels {
+            prefetch(ahead, bytes: aheadBytes, part: q / pixels, of: groups)
             let at = q * rowBytes
             var t = Tile<V, W>(loading: a, at, rowBytes: rowBytes)
             // Channel j of the chunk is lane j % l of buffer j / l.
@@ -289,6 +300,18 @@ public enum SmallBlocks {
             }
             t.store(a, at, rowBytes: rowBytes)
             q += pixels
+        }
+    }
+
+    /// Asks for the cache lines of part `part` of `n` equal parts of `bytes` bytes at `base` (a prefetch never faults,
+    /// so the range may run past the array).
+    @inlinable @inline(__always)
+    static func prefetch(_ base: UnsafeRawPointer, bytes: Int, part: Int, of n: Int) {
+        var b = bytes * part / n & ~63
+        let end = bytes * (part + 1) / n
+        while b < end {
+            deepvis_prefetch(base + b)
+            b += 64
         }
     }
 
