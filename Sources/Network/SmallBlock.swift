@@ -10,9 +10,9 @@ import TensorsAVX512
 /// The packed weights are a copy of the block's weights (in EfficientNet-Lite0, 12 MB for its twelve fused blocks), made
 /// once per session from constants already in memory, so bounded by the model's own size.
 final class SmallBlock {
-    /// Output planes up to this size: the 7×7 and 14×14 maps. Input planes up to `maxInputPlane`: a larger input
-    /// (blocks.5's 28×28) takes the expand too many passes to keep its slice of the input in L1.
-    static let maxPlane = 196, maxInputPlane = 256
+    /// Output and input planes up to 28×28 pixels (EfficientNet's maps from `blocks.4` on): a worker's buffers (up
+    /// to about 700 KB) then stay in L2.
+    static let maxPlane = 784, maxInputPlane = 784
     private let s: SmallBlocks.Shapes
     private let packed: UnsafeMutablePointer<Float>, slots: UnsafeMutablePointer<Float>
     private let x: Tensor, y: Tensor, residual: Bool

@@ -57,11 +57,14 @@ public enum SmallBlocks {
         }
         /// The expand's tiles of input pixels (the last overlaps the one before).
         public var inputTiles: Int { (inPlane + pixels - 1) / pixels }
-        /// Input channels per pass of the expand over all its tiles: a pass's weights and inputs (up to 24 KB) stay
-        /// in L1 while each tile reads them; tiles keep their sums between passes.
-        public var expandStep: Int {
-            let passes = max(1, (inputs * (inPlane + chunkChannels) * 4 + 24 * 1024 - 1) / (24 * 1024))
-            return (inputs + passes - 1) / passes
+        /// How the expand walks its tiles: blocks of `tiles` tiles, each in passes of `step` input channels, so that a
+        /// pass's weights and inputs (up to 24 KB) stay in L1 while each of its tiles reads them; tiles keep their sums
+        /// between passes. Small planes are one block in several passes; large ones (28×28) blocks of one pass each.
+        public var expandBlocking: (tiles: Int, step: Int) {
+            let budget = 24 * 1024 / 4, passes = max(1, (inputs * (inPlane + chunkChannels) + budget - 1) / budget)
+            let step = (inputs + passes - 1) / passes
+            if passes == 1 || step >= 16 { return (inputTiles, step) }
+            return (max(1, (budget / inputs - chunkChannels) / pixels), inputs)
         }
         /// Floats of one worker's buffers: three padded buffers (zero where padding stands), one staging buffer,
         /// three depthwise outputs, the expand's sums, the accumulator, and a word that says the worker ran.
@@ -213,8 +216,8 @@ public enum SmallBlocks {
     }
 
     /// The chunk's expand: bias + weights · x for every input pixel, clamped, each pixel's three vectors into its
-    /// place inside the three padded buffers. The last tile overlaps the one before. Passes over `expandStep` input
-    /// channels each; between them each tile's sums wait in `sums`.
+    /// place inside the three padded buffers. The last tile overlaps the one before. Blocks of tiles in passes over
+    /// input channels (`expandBlocking`); between passes each tile's sums wait in `sums`.
     @inlinable @inline(__always)
     static func expand<V: KernelVector>(_: V.Type, _ s: Shapes, x: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                                         bias: UnsafePointer<Float>, sums: UnsafeMutablePointer<Float>,
@@ -222,34 +225,37 @@ public enum SmallBlocks {
         let g = s.geometry, vb = V.bytes, plane = s.inPlane, bufferBytes = g.paddedFloats(lanes: s.lanes) * 4
         let b = UnsafeRawPointer(bias), lo = V(repeating: low), hi = V(repeating: high)
         let out = UnsafeMutableRawPointer(padded), held = UnsafeMutableRawPointer(sums)
-        let rowBytes = s.chunkChannels * 4, tileBytes = pixels * rowBytes, step = s.expandStep
-        var k0 = 0
-        while k0 < s.inputs {
-            let count = min(step, s.inputs - k0), last = k0 + count == s.inputs
-            // The next pass's weights follow this pass's (the next chunk's first, after the last pass).
-            let next = UnsafeRawPointer(weights + (k0 + count) * s.chunkChannels), nextBytes = step * rowBytes
-            for tile in 0..<s.inputTiles {
-                prefetch(next, bytes: nextBytes, part: tile, of: s.inputTiles)
-                let q = min(tile * pixels, plane - pixels)
-                var t = k0 == 0 ? Tile<V, Three>(V.load(b, 0), V.load(b, vb), V.load(b, 2 * vb))
-                    : Tile<V, Three>(loading: held, tile * tileBytes, rowBytes: rowBytes)
-                t.accumulate(count: count, from: x + k0 * plane + q, step: plane, pixelStride: 1,
-                             weights: UnsafeRawPointer(weights + k0 * s.chunkChannels), weightStride: rowBytes)
-                guard last else {
-                    t.store(held, tile * tileBytes, rowBytes: rowBytes)
-                    continue
+        let rowBytes = s.chunkChannels * 4, tileBytes = pixels * rowBytes, (blockTiles, step) = s.expandBlocking
+        for first in stride(from: 0, to: s.inputTiles, by: blockTiles) {
+            let tiles = first..<min(s.inputTiles, first + blockTiles)
+            var k0 = 0
+            while k0 < s.inputs {
+                let count = min(step, s.inputs - k0), last = k0 + count == s.inputs
+                // The next pass's weights follow this pass's (the next chunk's first, after the last pass).
+                let next = UnsafeRawPointer(weights + (k0 + count) * s.chunkChannels), nextBytes = step * rowBytes
+                for tile in tiles {
+                    prefetch(next, bytes: nextBytes, part: tile - first, of: tiles.count)
+                    let q = min(tile * pixels, plane - pixels)
+                    var t = k0 == 0 ? Tile<V, Three>(V.load(b, 0), V.load(b, vb), V.load(b, 2 * vb))
+                        : Tile<V, Three>(loading: held, tile * tileBytes, rowBytes: rowBytes)
+                    t.accumulate(count: count, from: x + k0 * plane + q, step: plane, pixelStride: 1,
+                                 weights: UnsafeRawPointer(weights + k0 * s.chunkChannels), weightStride: rowBytes)
+                    guard last else {
+                        t.store(held, tile * tileBytes, rowBytes: rowBytes)
+                        continue
+                    }
+                    var iy = q / g.inW, ix = q - iy * g.inW
+                    t.forEachPixel { i, u, v, w in
+                        let at = ((iy + g.padTop) * g.paddedW + ix + g.padLeft) * vb
+                        u.clamped(lo, hi).store(out, at)
+                        v.clamped(lo, hi).store(out, bufferBytes + at)
+                        w.clamped(lo, hi).store(out, 2 * bufferBytes + at)
+                        ix += 1
+                        if ix == g.inW { ix = 0; iy += 1 }
+                    }
                 }
-                var iy = q / g.inW, ix = q - iy * g.inW
-                t.forEachPixel { i, u, v, w in
-                    let at = ((iy + g.padTop) * g.paddedW + ix + g.padLeft) * vb
-                    u.clamped(lo, hi).store(out, at)
-                    v.clamped(lo, hi).store(out, bufferBytes + at)
-                    w.clamped(lo, hi).store(out, 2 * bufferBytes + at)
-                    ix += 1
-                    if ix == g.inW { ix = 0; iy += 1 }
-                }
+                k0 += count
             }
-            k0 += count
         }
     }
 

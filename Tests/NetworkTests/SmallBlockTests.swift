@@ -15,13 +15,15 @@ import TestSupport
     /// 100 and 50 expanded channels end in a chunk that overlaps the one before (48 a chunk); 70, 24 and 52 outputs
     /// are not whole tiles of 48; 45 and 42 pixels are not whole tiles of 7 (and 42 output pixels from 143 input
     /// pixels at stride 2); 70, 40 and 24 input channels (on 14×14) take the expand several passes; 14×14 outputs as
-    /// EfficientNet's middle blocks; batch 2 runs the block per image.
+    /// EfficientNet's middle blocks; 28×28 with 40 input channels
+    /// takes the expand blocks of 15 tiles in one pass each; batch 2 runs the block per image.
     @Test(arguments: [
         Block(input: [1, 70, 7, 7], expanded: 100, outputs: 70, kernel: 5, stride: 1, pads: [2, 2, 2, 2], residual: true),
         Block(input: [1, 16, 13, 11], expanded: 96, outputs: 52, kernel: 3, stride: 2, pads: [1, 1, 1, 1], residual: false),
         Block(input: [2, 24, 5, 9], expanded: 50, outputs: 24, kernel: 3, stride: 1, pads: [1, 1, 1, 1], residual: true),
         Block(input: [1, 40, 14, 14], expanded: 144, outputs: 12, kernel: 5, stride: 2, pads: [1, 1, 2, 2], residual: false),
         Block(input: [1, 24, 14, 14], expanded: 96, outputs: 24, kernel: 5, stride: 1, pads: [2, 2, 2, 2], residual: true),
+        Block(input: [1, 40, 28, 28], expanded: 96, outputs: 40, kernel: 3, stride: 1, pads: [1, 1, 1, 1], residual: true),
     ])
     func matchesLoops(_ b: Block) throws {
         try #require(PointwiseAVX512.supported, "SmallBlock runs on AVX-512 only; this machine has it (FACTS.md)")
@@ -58,7 +60,7 @@ import TestSupport
     }
 
     /// Planes of fewer than 16 output pixels (one transpose) are left to the nodes, and so are input planes over
-    /// 256 pixels (`SmallBlock.maxInputPlane`).
+    /// 784 pixels (`SmallBlock.maxInputPlane`).
     @Test func smallerPlanesAreNotFused() throws {
         var rng = SplitMix64(seed: 42)
         var g = Graph()
@@ -71,7 +73,7 @@ import TestSupport
         g.outputs = [try g.addNode("project", Conv(kernel: [1, 1]), inputs: [da, const([8, 64, 1, 1])], output: "project")]
         #expect(Session(graph: g, outputsOnly: true).fusedBlockNodes.isEmpty)
         var large = Graph()
-        let y = large.addInput("x", shape: [1, 8, 28, 28])
+        let y = large.addInput("x", shape: [1, 8, 30, 30])
         func weights(_ s: [Int]) -> Int { large.addConstant("w\(large.values.count)", Tensor.random(s, using: &rng)) }
         let e2 = try large.addNode("expand", Conv(kernel: [1, 1]), inputs: [y, weights([64, 8, 1, 1])], output: "expand.bn")
         let ea2 = try large.addNode("expand.act", Clamp(low: 0, high: 6, kind: "Clip"), inputs: [e2], output: "expand")
