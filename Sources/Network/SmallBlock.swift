@@ -8,11 +8,14 @@ import TensorsAVX512
 /// Its expanded, depthwise and project values are then not computed at all; sessions that may read them do not fuse.
 ///
 /// The packed weights are a copy of the block's weights (in EfficientNet-Lite0, 12 MB for its twelve fused blocks), made
-/// once per session from constants already in memory, so bounded by the model's own size.
+/// once per session from constants already in memory: at most twice their size (chunks of 48 channels, outputs
+/// padded to 16). The workers' buffers are bounded by `maxSlotBytes`; pages of slots no thread uses are never touched.
 final class SmallBlock {
     /// Output and input planes up to 28×28 pixels (EfficientNet's maps from `blocks.4` on): a worker's buffers (up
     /// to about 700 KB) then stay in L2.
     static let maxPlane = 784, maxInputPlane = 784
+    /// And a worker's buffers up to 2 MB: more would not stay in L2, and a file's channel counts cannot make them large.
+    static let maxSlotBytes = 2 << 20
     private let s: SmallBlocks.Shapes
     private let packed: UnsafeMutablePointer<Float>, slots: UnsafeMutablePointer<Float>
     private let x: Tensor, y: Tensor, residual: Bool
@@ -36,7 +39,7 @@ final class SmallBlock {
                   x.shape == out.shape else { return nil }
         }
         let s = SmallBlocks.Shapes(geometry: geometry, inputs: we.shape[1], expanded: we.shape[0], outputs: wp.shape[0], lanes: 16)
-        guard s.fit else { return nil }
+        guard s.fit, s.slotFloats * MemoryLayout<Float>.stride <= Self.maxSlotBytes else { return nil }
         self.s = s
         (self.x, self.y, residual) = (x, out, add != nil)
         (expandClamp, depthwiseClamp) = ((e1.low, e1.high), (e2.low, e2.high))
