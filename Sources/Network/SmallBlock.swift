@@ -11,9 +11,10 @@ import TensorsAVX512
 /// once per session from constants already in memory: at most twice their size (chunks of 48 channels, outputs
 /// padded to 16). The workers' buffers are bounded by `maxSlotBytes`; pages of slots no thread uses are never touched.
 final class SmallBlock {
-    /// Output and input planes up to 28×28 pixels (EfficientNet's maps from `blocks.4` on): a worker's buffers (up
-    /// to about 700 KB) then stay in L2.
-    static let maxPlane = 784, maxInputPlane = 784
+    /// Output planes up to 14×14 pixels and input planes up to 28×28 (EfficientNet's blocks from `blocks.5` on): a
+    /// worker's buffers (up to about 500 KB) then stay in L2. `blocks.4` (28×28 out) fused was level at 1 thread and
+    /// 10 % slower at 2 (its 240 channels are five chunks, three for one thread and two for the other).
+    static let maxPlane = 196, maxInputPlane = 784
     /// And a worker's buffers up to 2 MB: more would not stay in L2, and a file's channel counts cannot make them large.
     static let maxSlotBytes = 2 << 20
     private let s: SmallBlocks.Shapes

@@ -15,15 +15,15 @@ import TestSupport
     /// 100 and 50 expanded channels end in a chunk that overlaps the one before (48 a chunk); 70, 24 and 52 outputs
     /// are not whole tiles of 48; 45 and 42 pixels are not whole tiles of 7 (and 42 output pixels from 143 input
     /// pixels at stride 2); 70, 40 and 24 input channels (on 14×14) take the expand several passes; 14×14 outputs as
-    /// EfficientNet's middle blocks; 28×28 with 40 input channels
-    /// takes the expand blocks of 15 tiles in one pass each; batch 2 runs the block per image.
+    /// EfficientNet's middle blocks; 28×28 inputs with 40 channels
+    /// take the expand blocks of 15 tiles in one pass each; batch 2 runs the block per image.
     @Test(arguments: [
         Block(input: [1, 70, 7, 7], expanded: 100, outputs: 70, kernel: 5, stride: 1, pads: [2, 2, 2, 2], residual: true),
         Block(input: [1, 16, 13, 11], expanded: 96, outputs: 52, kernel: 3, stride: 2, pads: [1, 1, 1, 1], residual: false),
         Block(input: [2, 24, 5, 9], expanded: 50, outputs: 24, kernel: 3, stride: 1, pads: [1, 1, 1, 1], residual: true),
         Block(input: [1, 40, 14, 14], expanded: 144, outputs: 12, kernel: 5, stride: 2, pads: [1, 1, 2, 2], residual: false),
         Block(input: [1, 24, 14, 14], expanded: 96, outputs: 24, kernel: 5, stride: 1, pads: [2, 2, 2, 2], residual: true),
-        Block(input: [1, 40, 28, 28], expanded: 96, outputs: 40, kernel: 3, stride: 1, pads: [1, 1, 1, 1], residual: true),
+        Block(input: [1, 40, 28, 28], expanded: 96, outputs: 40, kernel: 3, stride: 2, pads: [0, 0, 1, 1], residual: false),
     ])
     func matchesLoops(_ b: Block) throws {
         try #require(PointwiseAVX512.supported, "SmallBlock runs on AVX-512 only; this machine has it (FACTS.md)")
@@ -60,28 +60,31 @@ import TestSupport
     }
 
     /// Planes of fewer than 16 output pixels (one transpose) are left to the nodes, and so are input planes over
-    /// 784 pixels (`SmallBlock.maxInputPlane`).
+    /// 784 pixels (`SmallBlock.maxInputPlane`) and output planes over 196 (`SmallBlock.maxPlane`).
     @Test func smallerPlanesAreNotFused() throws {
-        var rng = SplitMix64(seed: 42)
+        func fused(_ input: [Int], stride: Int = 1) throws -> [String] {
+            Session(graph: try Self.chain(input: input, expanded: 64, stride: stride), outputsOnly: true).fusedBlockNodes
+        }
+        #expect(try fused([1, 8, 3, 3]).isEmpty)
+        #expect(try fused([1, 8, 30, 30], stride: 2).isEmpty)
+        #expect(try fused([1, 8, 28, 28]).isEmpty)
+        #expect(try fused([1, 8, 28, 28], stride: 2) == ["expand"])
+        #expect(try fused([1, 8, 14, 14]) == ["expand"])
+    }
+
+    /// Expand → clamp → 3×3 depthwise → clamp → project, random weights.
+    static func chain(input: [Int], expanded: Int, stride: Int) throws -> Graph {
+        var rng = SplitMix64(seed: 43)
         var g = Graph()
-        let x = g.addInput("x", shape: [1, 8, 3, 3])
+        let x = g.addInput("x", shape: input)
         func const(_ s: [Int]) -> Int { g.addConstant("w\(g.values.count)", Tensor.random(s, using: &rng)) }
-        let e = try g.addNode("expand", Conv(kernel: [1, 1]), inputs: [x, const([64, 8, 1, 1])], output: "expand.bn")
+        let e = try g.addNode("expand", Conv(kernel: [1, 1]), inputs: [x, const([expanded, input[1], 1, 1])], output: "expand.bn")
         let ea = try g.addNode("expand.act", Clamp(low: 0, high: 6, kind: "Clip"), inputs: [e], output: "expand")
-        let d = try g.addNode("dw", Conv(kernel: [3, 3], pads: [1, 1, 1, 1], group: 64), inputs: [ea, const([64, 1, 3, 3])], output: "dw.bn")
+        let d = try g.addNode("dw", Conv(kernel: [3, 3], strides: [stride, stride], pads: [1, 1, 1, 1], group: expanded),
+                              inputs: [ea, const([expanded, 1, 3, 3])], output: "dw.bn")
         let da = try g.addNode("dw.act", Clamp(low: 0, high: 6, kind: "Clip"), inputs: [d], output: "dw")
-        g.outputs = [try g.addNode("project", Conv(kernel: [1, 1]), inputs: [da, const([8, 64, 1, 1])], output: "project")]
-        #expect(Session(graph: g, outputsOnly: true).fusedBlockNodes.isEmpty)
-        var large = Graph()
-        let y = large.addInput("x", shape: [1, 8, 30, 30])
-        func weights(_ s: [Int]) -> Int { large.addConstant("w\(large.values.count)", Tensor.random(s, using: &rng)) }
-        let e2 = try large.addNode("expand", Conv(kernel: [1, 1]), inputs: [y, weights([64, 8, 1, 1])], output: "expand.bn")
-        let ea2 = try large.addNode("expand.act", Clamp(low: 0, high: 6, kind: "Clip"), inputs: [e2], output: "expand")
-        let d2 = try large.addNode("dw", Conv(kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 64),
-                                   inputs: [ea2, weights([64, 1, 3, 3])], output: "dw.bn")
-        let da2 = try large.addNode("dw.act", Clamp(low: 0, high: 6, kind: "Clip"), inputs: [d2], output: "dw")
-        large.outputs = [try large.addNode("project", Conv(kernel: [1, 1]), inputs: [da2, weights([8, 64, 1, 1])], output: "project")]
-        #expect(Session(graph: large, outputsOnly: true).fusedBlockNodes.isEmpty)
+        g.outputs = [try g.addNode("project", Conv(kernel: [1, 1]), inputs: [da, const([input[1], expanded, 1, 1])], output: "project")]
+        return g
     }
 
     /// clamp(project(clamp(depthwise(clamp(expand(x))))) (+ x) in Double, straight from the definitions.
