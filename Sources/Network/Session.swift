@@ -23,7 +23,8 @@ public final class Session {
     public let values: [Tensor]
     private let scratch: [AnyObject?]
     let forwardArgs: [ForwardArgs]
-    /// Nodes whose output an earlier node writes through a fused epilogue, or that an `ExpandDepthwise` or a `SmallBlock` computes.
+    /// Nodes whose output an earlier node writes through a fused epilogue, or that a `SmallBlock` or an `ExpandDepthwise`
+    /// computes.
     private let fusedAway: [Bool]
     /// Expand → depthwise pairs computed in bands (`outputsOnly` only), by the expand node's index; the depthwise node
     /// is two after it (the expand's clamp between them).

@@ -27,11 +27,11 @@ final class SmallBlock {
     init?(expand: ForwardArgs, depthwise: ForwardArgs, project: ForwardArgs, add: ForwardArgs?) {
         guard KernelChoice.wide,
               let es = expand.scratch as? Conv.Scratch, es.path == .pointwise, let e1 = expand.epilogue,
-              let ds = depthwise.scratch as? Conv.Scratch, ds.path == .depthwise, let sc = ds.depthwise, sc.g.inH * sc.g.inW <= Self.maxInputPlane, let geometry = BlockedPlan.geometry(sc.g, maxPlane: Self.maxPlane),
-              let e2 = depthwise.epilogue,
+              let ds = depthwise.scratch as? Conv.Scratch, ds.path == .depthwise, let sc = ds.depthwise, let e2 = depthwise.epilogue,
+              sc.g.inH * sc.g.inW <= Self.maxInputPlane, let geometry = BlockedPlan.geometry(sc.g, maxPlane: Self.maxPlane),
               let ps = project.scratch as? Conv.Scratch, ps.path == .pointwise, project.epilogue == nil else { return nil }
         let x = expand.inputs[0], we = expand.inputs[1], wd = depthwise.inputs[1], wp = project.inputs[1]
-        guard x.shape[0] == 1 || x.shape[0] == project.output.shape[0], we.shape[0] == wd.shape[0], wp.shape[1] == we.shape[0] else { return nil }
+        guard x.shape[0] == project.output.shape[0], we.shape[0] == wd.shape[0], wp.shape[1] == we.shape[0] else { return nil }
         let out = add?.output ?? project.output
         if let add {
             // y = project + x with equal shapes, in either order: no broadcast.

@@ -106,8 +106,9 @@ public enum SmallBlocks {
             for i in 0..<k { for j in 0..<r { ew[(chunk * k + i) * r + j] = we[(c0 + j) * k + i] } }
             for j in 0..<r { eb[chunk * r + j] = be?[c0 + j] ?? 0 }
             for v in 0..<vectors {
-                for t in 0..<taps { for j in 0..<s.lanes { dw[((chunk * vectors + v) * taps + t) * s.lanes + j] = wd[(c0 + v * s.lanes + j) * taps + t] } }
-                for j in 0..<s.lanes { db[(chunk * vectors + v) * s.lanes + j] = bd?[c0 + v * s.lanes + j] ?? 0 }
+                let block = chunk * vectors + v, first = c0 + v * s.lanes
+                for t in 0..<taps { for j in 0..<s.lanes { dw[(block * taps + t) * s.lanes + j] = wd[(first + j) * taps + t] } }
+                for j in 0..<s.lanes { db[block * s.lanes + j] = bd?[first + j] ?? 0 }
             }
         }
         for chunk in 0..<s.chunks {
