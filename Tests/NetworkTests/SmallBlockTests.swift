@@ -12,11 +12,11 @@ import TestSupport
         var description: String { "x\(input) e\(expanded) o\(outputs) k\(kernel) s\(stride) p\(pads)\(residual ? " +x" : "")" }
     }
 
-    /// 100 and 50 expanded channels end in a chunk that overlaps the one before (48 a chunk); 70, 24 and 52 outputs
-    /// are not whole tiles of 48; 45 and 42 pixels are not whole tiles of 7 (and 42 output pixels from 143 input
-    /// pixels at stride 2); 70, 40 and 24 input channels (on 14×14) take the expand several passes; 14×14 outputs as
-    /// EfficientNet's middle blocks; 28×28 inputs with 40 channels
-    /// take the expand blocks of 15 tiles in one pass each; batch 2 runs the block per image.
+    /// 100 and 50 expanded channels end in a chunk that overlaps the one before (48 a chunk); 70, 52, 24 and 12
+    /// outputs are not whole tiles of 48 (tiles of three, two and one vectors); 45 and 42 pixels are not whole tiles
+    /// of 7 (and 42 output pixels from 143 input pixels at stride 2); 70, 40 and 24 input channels (on 14×14) take the
+    /// expand several passes; 14×14 outputs as EfficientNet's middle blocks; 28×28 inputs with 40 channels take the
+    /// expand blocks of 15 tiles in one pass each; batch 2 runs the block per image.
     @Test(arguments: [
         Block(input: [1, 70, 7, 7], expanded: 100, outputs: 70, kernel: 5, stride: 1, pads: [2, 2, 2, 2], residual: true),
         Block(input: [1, 16, 13, 11], expanded: 96, outputs: 52, kernel: 3, stride: 2, pads: [1, 1, 1, 1], residual: false),
