@@ -45,6 +45,20 @@ public enum SmallBlocks {
                 && accumulatorPixels <= outPlane + ChannelBlocks.Geometry.step
         }
 
+        /// Calls `body(q, c, rows)` for each lanes × lanes tile between NCHW output planes and the pixel-major
+        /// accumulator: output pixels q..<q + lanes (the last tile overlapping the one before), output channels
+        /// c..<c + rows of the real ones.
+        @inlinable @inline(__always)
+        func transposeTiles(_ body: (Int, Int, Int) -> Void) {
+            ChannelBlocks.tiles(outPlane, lanes) { q in
+                var c = 0
+                while c < outputs {
+                    body(q, c, min(lanes, outputs - c))
+                    c += lanes
+                }
+            }
+        }
+
         /// Floats of each packed array.
         public var expandWeightFloats: Int { chunks * inputs * chunkChannels }
         public var expandBiasFloats: Int { chunks * chunkChannels }
@@ -180,13 +194,7 @@ public enum SmallBlocks {
                 b &+= V.bytes
             }
         }
-        ChannelBlocks.tiles(s.outPlane, l) { q in
-            var c = 0
-            while c < s.outputs {
-                V.transpose(acc + q * o + c, o, l, y + c * s.outPlane + q, s.outPlane, min(l, s.outputs - c))
-                c += l
-            }
-        }
+        s.transposeTiles { q, c, rows in V.transpose(acc + q * o + c, o, l, y + c * s.outPlane + q, s.outPlane, rows) }
     }
 
     /// The accumulator's first contents: bias + residual (transposed to pixel-major) on the output pixels, zero
@@ -197,13 +205,7 @@ public enum SmallBlocks {
         let l = s.lanes, o = s.paddedOutputs
         acc.update(repeating: 0, count: s.accumulatorPixels * o)
         if let residual {
-            ChannelBlocks.tiles(s.outPlane, l) { q in
-                var c = 0
-                while c < s.outputs {
-                    V.transpose(residual + c * s.outPlane + q, s.outPlane, min(l, s.outputs - c), acc + q * o + c, o, l)
-                    c += l
-                }
-            }
+            s.transposeTiles { q, c, rows in V.transpose(residual + c * s.outPlane + q, s.outPlane, rows, acc + q * o + c, o, l) }
         }
         guard let bias else { return }
         let a = UnsafeMutableRawPointer(acc), b = UnsafeRawPointer(bias)
