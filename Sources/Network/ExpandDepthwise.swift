@@ -18,7 +18,7 @@ final class ExpandDepthwise {
     private let expand: ForwardArgs, depthwise: ForwardArgs
     private let plan: FlatPlan, scratch: DepthwiseScratch
     private let bandRows: Int, maxInputRows: Int
-    private let buffer: UnsafeMutablePointer<Float>
+    private let storage: Tensor
     private let perSlot: Int
 
     /// The fused pair, when `expand` is a 1×1 convolution on our kernel whose only reader is `depthwise`, a
@@ -44,12 +44,8 @@ final class ExpandDepthwise {
         maxInputRows = min(g.inH, inputRows(b))
         perSlot = channels * maxInputRows * g.inW
         // Pages of slots no thread uses are never touched.
-        guard let p = malloc(perSlot * DepthwiseScratch.slots * MemoryLayout<Float>.stride) else {
-            fatalError("ExpandDepthwise: out of memory for \(perSlot * DepthwiseScratch.slots) floats")
-        }
-        buffer = p.bindMemory(to: Float.self, capacity: perSlot * DepthwiseScratch.slots)
+        storage = Tensor(shape: [perSlot * DepthwiseScratch.slots])
     }
-    deinit { free(buffer) }
 
     /// Both nodes' forward pass: the depthwise output (and its clamp) as the two nodes would have written it.
     func run() {
@@ -66,7 +62,7 @@ final class ExpandDepthwise {
             let activated = epilogue.map { $0.output.data + image * channels * plane }
             // Bands to threads; the kernels called inside find the pool busy and run on the calling thread.
             Parallel.forChunks(bands, maxChunks: DepthwiseScratch.slots) { range, slot in
-                let expanded = buffer + slot * perSlot, source = scratch.buffer + slot * scratch.perSlot
+                let expanded = storage.data + slot * perSlot, source = scratch.buffer + slot * scratch.perSlot
                 plan.withTables { taps, columns, inTapOrder in
                     // The input rows the buffer holds, from its start: a band's rows shared with the one before are
                     // moved to the front instead of expanded again.

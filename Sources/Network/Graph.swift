@@ -50,6 +50,26 @@ public struct Graph: Sendable {
         addValue(Value(name: name, shape: tensor.shape, constant: tensor))
     }
 
+    /// Moves the constants that nodes read, except `keeping`, into one buffer (each at a 64-byte boundary) and makes
+    /// each a view of it: the weights a pass streams are then one mapping on huge pages (`Tensor`), instead of
+    /// hundreds of small blocks on 4 KB pages. The values are copied; the graph no longer holds the originals.
+    public mutating func gatherConstants(keeping: Set<ObjectIdentifier> = []) {
+        var read = Set<Int>()
+        for n in nodes { read.formUnion(n.inputs) }
+        let ids = read.sorted().filter { values[$0].constant.map { !keeping.contains(ObjectIdentifier($0)) } ?? false }
+        func padded(_ n: Int) -> Int { (n + 15) / 16 * 16 }
+        let total = ids.reduce(0) { $0 + padded(values[$1].constant!.count) }
+        guard total > 0 else { return }
+        let all = Tensor(shape: [total])
+        var at = 0
+        for id in ids {
+            let c = values[id].constant!, v = Tensor(viewing: all, offset: at, shape: c.shape)
+            v.data.update(from: c.data, count: c.count)
+            values[id].constant = v
+            at += padded(c.count)
+        }
+    }
+
     /// Appends a node whose inputs already exist; infers and returns its output value.
     @discardableResult
     public mutating func addNode(_ name: String, _ op: any Op, inputs: [Int], output: String) throws -> Int {

@@ -18,12 +18,17 @@ final class SmallBlock {
     /// And a worker's buffers up to 2 MB: more would not stay in L2, and a file's channel counts cannot make them large.
     static let maxSlotBytes = 2 << 20
     private let s: SmallBlocks.Shapes
-    private let packed: UnsafeMutablePointer<Float>, slots: UnsafeMutablePointer<Float>
+    /// The workers' buffers, zero where padding stands (`SmallBlocks.run`).
+    private let slots: Tensor
     private let x: Tensor, y: Tensor, residual: Bool
     private let expandClamp: (low: Float, high: Float), depthwiseClamp: (low: Float, high: Float)
+    private let weights: (expand: ForwardArgs, depthwise: ForwardArgs, project: ForwardArgs)
+    /// The packed weights, once `pack(into:)` has made them.
+    private var packed: Tensor?
 
     /// The fused block, when the kernels and shapes allow it (`SmallBlocks.Shapes.fit`, AVX-512, a 1×1 project without
     /// its own clamp, constant weights); else nil. `add`, if given, must read the project's output and the block's input.
+    /// It runs once `pack(into:)` has given it its weights.
     init?(expand: ForwardArgs, depthwise: ForwardArgs, project: ForwardArgs, add: ForwardArgs?) {
         guard KernelChoice.wide,
               let es = expand.scratch as? Conv.Scratch, es.path == .pointwise, let e1 = expand.epilogue,
@@ -44,25 +49,32 @@ final class SmallBlock {
         self.s = s
         (self.x, self.y, residual) = (x, out, add != nil)
         (expandClamp, depthwiseClamp) = ((e1.low, e1.high), (e2.low, e2.high))
-        guard let p = malloc(s.packedFloats * MemoryLayout<Float>.stride),
-              let q = calloc(s.slotFloats * DepthwiseScratch.slots, MemoryLayout<Float>.stride) else {
-            fatalError("SmallBlock: out of memory for \(s.packedFloats + s.slotFloats * DepthwiseScratch.slots) floats")
-        }
-        packed = p.bindMemory(to: Float.self, capacity: s.packedFloats)
-        slots = q.bindMemory(to: Float.self, capacity: s.slotFloats * DepthwiseScratch.slots)
-        func bias(_ a: ForwardArgs) -> UnsafePointer<Float>? { a.inputs.count > 2 ? UnsafePointer(a.inputs[2].data) : nil }
-        SmallBlocks.pack(s, expandWeights: we.data, expandBias: bias(expand), depthwiseWeights: wd.data, depthwiseBias: bias(depthwise),
-                         projectWeights: wp.data, projectBias: bias(project), into: packed)
+        weights = (expand, depthwise, project)
+        slots = Tensor(shape: [s.slotFloats * DepthwiseScratch.slots])
     }
-    deinit { free(packed); free(slots) }
+
+    /// Floats of the packed weights, a multiple of 16 (64 bytes).
+    var packedFloats: Int { (s.packedFloats + 15) / 16 * 16 }
+
+    /// Packs the weights into `t` (`packedFloats` floats). A session packs all its blocks into one tensor, in the order
+    /// they run: one mapping on huge pages (`Tensor`), which the pass streams from one block to the next.
+    func pack(into t: Tensor) {
+        precondition(t.count >= s.packedFloats, "SmallBlock.pack: \(t.count) floats for \(s.packedFloats)")
+        func bias(_ a: ForwardArgs) -> UnsafePointer<Float>? { a.inputs.count > 2 ? UnsafePointer(a.inputs[2].data) : nil }
+        SmallBlocks.pack(s, expandWeights: weights.expand.inputs[1].data, expandBias: bias(weights.expand),
+                         depthwiseWeights: weights.depthwise.inputs[1].data, depthwiseBias: bias(weights.depthwise),
+                         projectWeights: weights.project.inputs[1].data, projectBias: bias(weights.project), into: t.data)
+        packed = t
+    }
 
     /// The block's forward pass: its output (the Add's, or the project's) as the nodes would have written it.
     func run() {
+        guard let packed else { preconditionFailure("SmallBlock.run before pack(into:)") }
         let n = x.shape[0], inImage = x.count / n, outImage = y.count / n
-        let p = SmallBlocks.Packed(s, at: packed)
+        let p = SmallBlocks.Packed(s, at: packed.data)
         for image in 0..<n {
             let xi = UnsafePointer(x.data + image * inImage)
-            SmallBlocksAVX512.run(s, p, x: xi, residual: residual ? xi : nil, y: y.data + image * outImage, slots: slots,
+            SmallBlocksAVX512.run(s, p, x: xi, residual: residual ? xi : nil, y: y.data + image * outImage, slots: slots.data,
                                   maxSlots: DepthwiseScratch.slots, expandClamp: expandClamp, depthwiseClamp: depthwiseClamp)
         }
     }

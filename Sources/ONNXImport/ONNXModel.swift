@@ -56,6 +56,8 @@ public struct ONNXModel: Sendable {
         try builder.addInputs(proto.graph.input, firstShape: inputShape, constants: constants)
         try builder.addNodes(proto.graph.node)
         try builder.setOutputs(proto.graph.output)
+        // The caller's constants stay the caller's tensors.
+        builder.graph.gatherConstants(keeping: Set(constants.values.map(ObjectIdentifier.init)))
         do { try builder.graph.checkPlan() } catch let e as NetworkError { throw ONNXImportError.refused(source, e) }
         return ONNXModel(graph: builder.graph, opset: opset, producer: proto.producerName)
     }

@@ -20,25 +20,25 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
-        // calloc, not allocate + fill: large blocks come from fresh mmap pages that are already zero, so a buffer
-        // costs resident memory only once it is written (a session's values past the layer it runs to never are).
-        guard let p = calloc(max(count, 1), MemoryLayout<Float>.stride) else {
+        // Zeroed by the system, not allocate + fill: large blocks come from fresh pages that are already zero, so a
+        // buffer costs resident memory only once it is written (a session's values past the layer it runs to never are).
+        guard let p = PageMemory.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride) else {
             fatalError("Tensor: out of memory for \(count) floats \(shape)")
         }
         data = p.bindMemory(to: Float.self, capacity: max(count, 1))
         storage = nil
     }
 
-    /// A tensor of `shape` over the first elements of `storage`'s buffer (at least as many), without copying:
-    /// lets a pool hand out one buffer for values of different shapes at different times.
-    public init(viewing storage: Tensor, shape: [Int]) {
+    /// A tensor of `shape` over `storage`'s elements from `offset` on (at least as many), without copying: lets a
+    /// pool hand out one buffer for values of different shapes at different times, and a graph keep its constants in one.
+    public init(viewing storage: Tensor, offset: Int = 0, shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
-        precondition(count <= storage.count, "Tensor: a view of \(shape) over \(storage.count) elements")
-        let owner = storage.storage ?? storage
-        self.storage = owner
-        data = owner.data
+        precondition(offset >= 0 && count <= storage.count - offset,
+                     "Tensor: a view of \(shape) at \(offset) over \(storage.count) elements")
+        self.storage = storage.storage ?? storage
+        data = storage.data + offset
     }
 
     /// A tensor holding a copy of `values`, which must have `shape`'s element count.
@@ -54,7 +54,7 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         data.update(repeating: value, count: count)
     }
 
-    deinit { if storage == nil { free(data) } }
+    deinit { if storage == nil { PageMemory.free(data, bytes: max(count, 1) * MemoryLayout<Float>.stride) } }
 
     /// A copy of the elements.
     public var array: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }

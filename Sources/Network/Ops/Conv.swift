@@ -60,6 +60,7 @@ public struct Conv: Op {
     final class Scratch {
         let path: Path
         let col: UnsafeMutablePointer<Float>?
+        private let colStorage: Tensor?
         let colCount: Int
         let depthwise: DepthwiseScratch?
         /// The forward pass's direct path for dense convolutions with few taps (`DirectConv`); backward stays im2col.
@@ -71,10 +72,10 @@ public struct Conv: Op {
             self.path = path
             self.ownKernel = ownKernel
             self.colCount = colCount
-            col = colCount > 0 ? .allocate(capacity: colCount) : nil
+            colStorage = colCount > 0 ? Tensor(shape: [colCount]) : nil
+            col = colStorage?.data
             depthwise = path == .depthwise && DepthwiseScratch.supports(geometry) ? DepthwiseScratch(geometry) : nil
         }
-        deinit { col?.deallocate() }
     }
 
     func path(x: [Int], w: [Int]) -> Path {

@@ -18,18 +18,14 @@ final class DirectConvScratch {
     /// The filters in blocks of `FlatPlanes.channelBlock` output channels: per tap, the block's weights (zero past the last channel).
     let filters: UnsafeMutablePointer<Float>
     let blocks: Int
+    private let storage: (source: Tensor, filters: Tensor)
 
     init?(_ g: ConvGeometry, inputChannels: Int, outputChannels: Int) {
-        guard inputChannels * g.kernelH * g.kernelW <= Self.maxTaps, let plan = FlatPlan(g, channels: inputChannels),
-              let p = calloc(plan.slotCount, MemoryLayout<Float>.stride) else { return nil }
+        guard inputChannels * g.kernelH * g.kernelW <= Self.maxTaps, let plan = FlatPlan(g, channels: inputChannels) else { return nil }
         self.plan = plan
-        source = p.bindMemory(to: Float.self, capacity: plan.slotCount)
         blocks = (outputChannels + FlatPlanes.channelBlock - 1) / FlatPlanes.channelBlock
-        filters = .allocate(capacity: blocks * FlatPlanes.channelBlock * plan.taps)
-    }
-    deinit {
-        free(source)
-        filters.deallocate()
+        storage = (Tensor(shape: [plan.slotCount]), Tensor(shape: [blocks * FlatPlanes.channelBlock * plan.taps]))
+        (source, filters) = (storage.source.data, storage.filters.data)
     }
 }
 

@@ -22,6 +22,7 @@ final class DepthwiseScratch {
     let phasesCount: Int
     let perSlot: Int
     let buffer: UnsafeMutablePointer<Float>
+    private let storage: Tensor
     /// For planes under 16 columns: each input element's offset in the phase planes, so the scatter is one tight
     /// loop instead of a short copy (or a strided walk) per row and phase. Empty for wider planes, whose rows are
     /// copied whole (stride 1) or deinterleaved in vectors (stride 2). The forward pass copies stride-1 rows of 8–15
@@ -53,12 +54,10 @@ final class DepthwiseScratch {
         phasesCount = s * s * phase + wideCount
         flat = FlatPlan(g)
         perSlot = flat?.slotCount ?? phasesCount + wideCount
-        // Zeroed once: the padding positions of the phase planes are never written afterwards. calloc's fresh zero
-        // pages cost memory only for the slots a thread actually uses (as many as Parallel.threads).
-        guard let p = calloc(perSlot * Self.slots, MemoryLayout<Float>.stride) else {
-            fatalError("DepthwiseScratch: out of memory for \(perSlot * Self.slots) floats")
-        }
-        buffer = p.bindMemory(to: Float.self, capacity: perSlot * Self.slots)
+        // Zeroed once: the padding positions of the phase planes are never written afterwards. A large tensor's fresh
+        // zero pages cost memory only for the slots a thread actually uses (as many as Parallel.threads).
+        storage = Tensor(shape: [perSlot * Self.slots])
+        buffer = storage.data
         var index: [Int32] = []
         if g.inW < 16 {
             index.reserveCapacity(g.inH * g.inW)
@@ -74,7 +73,6 @@ final class DepthwiseScratch {
         shortRows = s == 1 && g.inW >= 8 && g.inW < 16
         blocked = BlockedPlan(g)
     }
-    deinit { free(buffer) }
 
     /// Whether the wide-row form applies (equal strides, no dilation).
     static func supports(_ g: ConvGeometry) -> Bool {

@@ -14,6 +14,7 @@ final class BlockedPlan {
     let lanes: Int
     let paddedFloats: Int, stagingFloats: Int, perSlot: Int
     let buffer: UnsafeMutablePointer<Float>
+    private let storage: Tensor
 
     /// The form's geometry and one slot's floats, when it applies to `g`.
     static func layout(_ g: ConvGeometry) -> (geometry: ChannelBlocks.Geometry, lanes: Int, perSlot: Int)? {
@@ -43,12 +44,9 @@ final class BlockedPlan {
         (self.geometry, self.lanes, self.perSlot) = (geometry, lanes, perSlot)
         paddedFloats = geometry.paddedFloats(lanes: lanes)
         stagingFloats = geometry.stagingFloats(lanes: lanes)
-        guard let p = calloc(perSlot * DepthwiseScratch.slots, MemoryLayout<Float>.stride) else {
-            fatalError("BlockedPlan: out of memory for \(perSlot * DepthwiseScratch.slots) floats")
-        }
-        buffer = p.bindMemory(to: Float.self, capacity: perSlot * DepthwiseScratch.slots)
+        storage = Tensor(shape: [perSlot * DepthwiseScratch.slots])
+        buffer = storage.data
     }
-    deinit { free(buffer) }
 
     func buffers(slot: Int) -> ChannelBlocks.Buffers {
         let padded = buffer + slot * perSlot, staging = padded + paddedFloats, clamped = staging + stagingFloats
