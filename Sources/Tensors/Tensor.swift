@@ -20,9 +20,10 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
-        // Zeroed by the system, not allocate + fill: large blocks come from fresh pages that are already zero, so a
-        // buffer costs resident memory only once it is written (a session's values past the layer it runs to never are).
-        guard let p = PageMemory.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride) else {
+        // Not allocate + fill: large blocks come from fresh pages that are already zero (`PageMemory`), so a buffer
+        // costs resident memory only once it is written (a session's values past the layer it runs to never are).
+        let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        guard !overflow, let p = PageMemory.allocate(bytes: bytes) else {
             fatalError("Tensor: out of memory for \(count) floats \(shape)")
         }
         data = p.bindMemory(to: Float.self, capacity: max(count, 1))
