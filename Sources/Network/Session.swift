@@ -23,14 +23,17 @@ public final class Session {
     public let values: [Tensor]
     private let scratch: [AnyObject?]
     let forwardArgs: [ForwardArgs]
-    /// Nodes whose output an earlier node writes through a fused epilogue, or that a `SmallBlock` or an `ExpandDepthwise`
-    /// computes.
+    /// Nodes whose output an earlier node writes through a fused epilogue, or that a `SmallBlock`, an `ExpandDepthwise` or
+    /// a `PooledHead` computes.
     private let fusedAway: [Bool]
     /// Expand → depthwise pairs computed in bands (`outputsOnly` only), by the expand node's index; the depthwise node
     /// is two after it (the expand's clamp between them).
     private let bands: [Int: ExpandDepthwise]
     /// Inverted-residual blocks on small maps computed as one step (`outputsOnly` only), by the expand node's index.
     private let blocks: [Int: SmallBlock]
+    /// 1×1 convolutions + clamp read only by a global average pool, computed with it (`outputsOnly` only), by the
+    /// convolution's index; the pool is two after it.
+    private let heads: [Int: PooledHead]
     private let ownGradients = GradientWorkspace()
     private var ancestorCache: [Int: [Int]] = [:]
 
@@ -88,6 +91,16 @@ public final class Session {
             }
             blockCandidates[i] = last
         }
+        // Conv (+ clamp) → GlobalAveragePool, the clamped map read only by the pool: candidates for `PooledHead`.
+        var headCandidates: [Int] = []
+        if outputsOnly {
+            for i in fusedNext.keys where i + 2 < graph.nodes.count && graph.nodes[i + 2].op is GlobalAveragePool {
+                let clamped = graph.nodes[i + 1].output
+                guard graph.nodes[i + 2].inputs == [clamped], consumers[clamped] == 1, !graph.outputs.contains(clamped),
+                      graph.nodes[i].inputs.dropFirst().allSatisfy({ graph.values[$0].constant != nil }) else { continue }
+                headCandidates.append(i)
+            }
+        }
         var storage = Array(graph.values.indices)
         if activationsInPlace || outputsOnly {
             for i in fusedNext.keys { storage[graph.nodes[i].output] = graph.nodes[i + 1].output }
@@ -96,7 +109,7 @@ public final class Session {
         var owned: [Int: Tensor] = [:]
         var shared = Set<Int>()
         if outputsOnly {
-            (owned, shared) = Self.shareBuffers(graph, storage: storage, groups: candidates.map { ($0, blockCandidates[$0] ?? $0 + 2) })
+            (owned, shared) = Self.shareBuffers(graph, storage: storage, groups: candidates.map { ($0, blockCandidates[$0] ?? $0 + 2) } + headCandidates.map { ($0, $0 + 2) })
         } else {
             for (id, v) in graph.values.enumerated() where storage[id] == id {
                 owned[id] = v.constant ?? Tensor(shape: v.shape)
@@ -143,6 +156,13 @@ public final class Session {
             skip[i + 2] = true
         }
         bands = pairs
+        var pooledHeads: [Int: PooledHead] = [:]
+        for i in headCandidates where !skip[i] && !skip[i + 2] {
+            guard let head = PooledHead(conv: fa[i], pool: fa[i + 2]) else { continue }
+            pooledHeads[i] = head
+            skip[i + 2] = true
+        }
+        heads = pooledHeads
         fusedAway = skip
         scratch = sc
         forwardArgs = fa
@@ -192,6 +212,9 @@ public final class Session {
     /// The convolutions that run together in bands of rows (`ExpandDepthwise`): expand and depthwise.
     public var bandedNodes: [[String]] { bands.keys.sorted().map { [graph.nodes[$0].name, graph.nodes[$0 + 2].name] } }
 
+    /// The convolutions computed with the global average pool that reads them (`PooledHead`): their names.
+    public var pooledHeadNodes: [String] { heads.keys.sorted().map { graph.nodes[$0].name } }
+
     /// The blocks computed as one step (`SmallBlock`): the names of their expand nodes.
     public var fusedBlockNodes: [String] { blocks.keys.sorted().map { graph.nodes[$0].name } }
 
@@ -220,6 +243,8 @@ public final class Session {
             block.run()
         } else if let pair = bands[i] {
             pair.run()
+        } else if let head = heads[i] {
+            head.run()
         } else {
             graph.nodes[i].op.forward(forwardArgs[i])
         }

@@ -110,3 +110,11 @@ public enum SmallBlocksAVX512 {
                         expandClamp: expandClamp, depthwiseClamp: depthwiseClamp)
     }
 }
+
+/// `PooledPointwise.run` in AVX-512 vectors.
+public enum PooledPointwiseAVX512 {
+    public static func run(_ s: PooledPointwise.Shapes, packed: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                           slots: UnsafeMutablePointer<Float>, maxSlots: Int, clamp: (low: Float, high: Float)) {
+        PooledPointwise.run(SIMD16<Float>.self, s, packed: packed, x: x, y: y, slots: slots, maxSlots: maxSlots, clamp: clamp)
+    }
+}

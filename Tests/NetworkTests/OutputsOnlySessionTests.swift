@@ -1,10 +1,11 @@
 import NeuralNetwork
 import Tensors
+import TensorsAVX512
 import Testing
 import TestSupport
 
 /// A session that keeps only the graph's outputs shares buffers between values whose lifetimes do not overlap; its
-/// outputs must equal a plain session's bit for bit, frame after frame.
+/// outputs must equal a plain session's bit for bit, frame after frame (but for the fused head's sums, see below).
 @Suite struct OutputsOnlySessionTests {
     /// Inverted-residual-like blocks: fused conv + clamp pairs, maps that shrink and grow, a residual read long after it
     /// is made, a branch nobody reads, and two outputs.
@@ -38,12 +39,15 @@ import TestSupport
     @Test func outputsEqualAPlainSessionsAndBuffersAreShared() throws {
         let (g, residual, logits, mid) = try Self.graph()
         let plain = Session(graph: g), lean = Session(graph: g, outputsOnly: true)
+        #expect(!PointwiseAVX512.supported || lean.pooledHeadNodes == ["wide"], "\(lean.pooledHeadNodes)")
         var rng = SplitMix64(seed: 32)
         for frame in 0..<3 {
             let input = Tensor.random([1, 3, 12, 12], in: -2...2, using: &rng)
             plain.run(input)
             lean.run(input)
-            assertClose(lean.values[logits], plain.values[logits], rtol: 0, atol: 0, "logits, frame \(frame)")
+            // The logits come through `wide` and the pool, which the lean session computes as one step (`PooledHead`):
+            // the same sums in another order. Everything before them is bit for bit.
+            assertClose(lean.values[logits], plain.values[logits], rtol: 1e-6, atol: 1e-6, "logits, frame \(frame)")
             assertClose(lean.values[mid], plain.values[mid], rtol: 0, atol: 0, "second output, frame \(frame)")
         }
         // Fewer distinct buffers than stored values: some were shared.

@@ -44,6 +44,7 @@ import Testing
         #expect(session.bandedNodes.contains { $0 == ["blocks.1.expand.bn", "blocks.1.depthwise.bn"] }, "\(session.bandedNodes)")
         if PointwiseAVX512.supported {
             #expect(session.fusedBlockNodes == (5...15).map { "blocks.\($0).expand.bn" }, "\(session.fusedBlockNodes)")
+            #expect(session.pooledHeadNodes == ["head.bn"], "\(session.pooledHeadNodes)")
         }
         let logits = try model.graph.id(of: "logits")
         for (name, photo) in index.photos.sorted(by: { $0.key < $1.key }) {
