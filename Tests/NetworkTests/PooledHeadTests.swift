@@ -39,11 +39,16 @@ import TestSupport
         Parallel.threads = 1
     }
 
-    /// Planes under one tile of 7 pixels are left to the nodes, and so is a head whose map is also read elsewhere.
+    /// Planes under one tile of 7 pixels are left to the nodes, and so are planes whose sums would take more than 2 MB
+    /// (`PooledHead.maxSlotBytes`: 110×110 pixels, against 100×100) and a head whose map is also read elsewhere.
     @Test func whereItDoesNotApply() throws {
         var rng = SplitMix64(seed: 53)
         let (small, _, _, _) = try Self.graph(Head(input: [1, 8, 2, 3], outputs: 16), using: &rng)
         #expect(Session(graph: small, outputsOnly: true).pooledHeadNodes.isEmpty)
+        let (large, _, _, _) = try Self.graph(Head(input: [1, 2, 110, 110], outputs: 3), using: &rng)
+        #expect(Session(graph: large, outputsOnly: true).pooledHeadNodes.isEmpty)
+        let (fits, _, _, _) = try Self.graph(Head(input: [1, 2, 100, 100], outputs: 3), using: &rng)
+        #expect(Session(graph: fits, outputsOnly: true).pooledHeadNodes == ["head"])
         var (g, _, _, _) = try Self.graph(Head(input: [1, 8, 7, 7], outputs: 16), using: &rng)
         #expect(Session(graph: g, outputsOnly: true).pooledHeadNodes == ["head"])
         g.outputs.append(try g.id(of: "head.act"))
