@@ -110,11 +110,9 @@ import Testing
         let w = Tensor.random([c.m, c.x[1] / c.group, c.k[0], c.k[1]], using: &rng)
         let y = Self.naive(x, w, nil, conv)
         let gy = Tensor.random(y.shape, using: &rng)
-        for threads in [1, 2] {
-            Parallel.threads = threads
+        try withThreads { threads in
             assertClose(try backprop(conv, [x, w], seed: gy), Self.naiveInputGradient(gy, w, xShape: c.x, conv), "threads \(threads)")
         }
-        Parallel.threads = 1
     }
 
     @Test(arguments: cases)

@@ -98,13 +98,11 @@ extension OutputsOnlySessionTests {
         g.outputs = [out]
         let plain = Session(graph: g), lean = Session(graph: g, outputsOnly: true)
         #expect(lean.bandedNodes == [["expand", "dw"]] && plain.bandedNodes.isEmpty)
-        for threads in [1, 2] {
-            Parallel.threads = threads
+        withThreads { threads in
             let input = Tensor.random(c.input, in: -2...2, using: &rng)
             plain.run(input)
             lean.run(input)
             for v in g.outputs { assertClose(lean.values[v], plain.values[v], "\(g.values[v].name), threads \(threads)") }
         }
-        Parallel.threads = 1
     }
 }

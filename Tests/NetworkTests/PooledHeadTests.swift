@@ -27,8 +27,7 @@ import TestSupport
         let (g, w, b, out) = try Self.graph(h, using: &rng)
         let lean = Session(graph: g, outputsOnly: true)
         #expect(lean.pooledHeadNodes == ["head"], "\(lean.pooledHeadNodes)")
-        for threads in [1, 2] {
-            Parallel.threads = threads
+        withThreads { threads in
             // Twice: the second pass must not read what the first left in the buffers.
             for pass in 0..<2 {
                 let input = Tensor.random(h.input, in: -2...2, using: &rng)
@@ -36,7 +35,6 @@ import TestSupport
                 assertClose(lean.values[out], Self.loops(h, input, w, b), rtol: 1e-4, atol: 1e-4, "\(h), threads \(threads), pass \(pass)")
             }
         }
-        Parallel.threads = 1
     }
 
     /// Planes under one tile of 7 pixels are left to the nodes, and so are planes whose sums would take more than 2 MB

@@ -46,8 +46,7 @@ import TestSupport
         g.outputs = [out]
         let lean = Session(graph: g, outputsOnly: true)
         #expect(lean.fusedBlockNodes == ["expand"], "\(lean.fusedBlockNodes)")
-        for threads in [1, 2] {
-            Parallel.threads = threads
+        withThreads { threads in
             // Twice: the second pass must not read what the first left in the buffers.
             for pass in 0..<2 {
                 let input = Tensor.random(b.input, in: -2...2, using: &rng)
@@ -56,7 +55,6 @@ import TestSupport
                 assertClose(lean.values[out], expected, rtol: 1e-4, atol: 1e-4, "\(b), threads \(threads), pass \(pass)")
             }
         }
-        Parallel.threads = 1
     }
 
     /// Planes of fewer than 16 output pixels (one transpose) are left to the nodes, and so are input planes over
