@@ -57,16 +57,10 @@ public struct Graph: Sendable {
         var read = Set<Int>()
         for n in nodes { read.formUnion(n.inputs) }
         let ids = read.sorted().filter { values[$0].constant.map { !keeping.contains(ObjectIdentifier($0)) } ?? false }
-        func padded(_ n: Int) -> Int { (n + 15) / 16 * 16 }
-        let total = ids.reduce(0) { $0 + padded(values[$1].constant!.count) }
-        guard total > 0 else { return }
-        let all = Tensor(shape: [total])
-        var at = 0
-        for id in ids {
-            let c = values[id].constant!, v = Tensor(viewing: all, offset: at, shape: c.shape)
-            v.data.update(from: c.data, count: c.count)
+        guard !ids.isEmpty else { return }
+        for (id, v) in zip(ids, Tensor.contiguous(ids.map { values[$0].constant!.shape })) {
+            v.data.update(from: values[id].constant!.data, count: v.count)
             values[id].constant = v
-            at += padded(c.count)
         }
     }
 

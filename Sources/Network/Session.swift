@@ -141,13 +141,8 @@ public final class Session {
             fusedBlocks[i] = block
             for j in [i + 2, i + 4, last] { skip[j] = true }
         }
-        let packedWeights = Tensor(shape: [fusedBlocks.values.reduce(0) { $0 + $1.packedFloats }])
-        var at = 0
-        for i in fusedBlocks.keys.sorted() {
-            let block = fusedBlocks[i]!
-            block.pack(into: Tensor(viewing: packedWeights, offset: at, shape: [block.packedFloats]))
-            at += block.packedFloats
-        }
+        let order = fusedBlocks.keys.sorted()
+        for (i, t) in zip(order, Tensor.contiguous(order.map { [fusedBlocks[$0]!.packedFloats] })) { fusedBlocks[i]!.pack(into: t) }
         blocks = fusedBlocks
         var pairs: [Int: ExpandDepthwise] = [:]
         for i in candidates where !skip[i] && !skip[i + 2] && fusedBlocks[i] == nil {

@@ -53,8 +53,8 @@ final class SmallBlock {
         slots = Tensor(shape: [s.slotFloats * DepthwiseScratch.slots])
     }
 
-    /// Floats of the packed weights, a multiple of 16 (64 bytes).
-    var packedFloats: Int { (s.packedFloats + 15) / 16 * 16 }
+    /// Floats of the packed weights.
+    var packedFloats: Int { s.packedFloats }
 
     /// Packs the weights into `t` (`packedFloats` floats). A session packs all its blocks into one tensor, in the order
     /// they run: one mapping on huge pages (`Tensor`), which the pass streams from one block to the next.

@@ -23,7 +23,7 @@ public enum PooledPointwise {
         /// Tiles of 7 pixels (the last overlaps the one before; its overlap is summed once).
         public var pixelTiles: Int { (plane + SmallBlocks.pixels - 1) / SmallBlocks.pixels }
         /// Input channels per pass: a full tile's weights for them take at most 24 KB.
-        public var step: Int { max(1, min(inputs, 24 * 1024 / 4 / tileChannels)) }
+        public var step: Int { max(1, min(inputs, SmallBlocks.passFloats / tileChannels)) }
         /// Whether the tile fits: a whole tile of pixels.
         public var fit: Bool { plane >= SmallBlocks.pixels && inputs >= 1 && outputs >= 1 }
         public var packedFloats: Int { inputs * paddedOutputs + paddedOutputs }
@@ -34,16 +34,9 @@ public enum PooledPointwise {
     /// Packs ONNX weights [outputs, inputs] (row-major) and the bias (nil: zero) into `p`, `s.packedFloats` floats: per
     /// tile of outputs, a row of the tile's outputs per input channel; then the bias, padded.
     public static func pack(_ s: Shapes, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into p: UnsafeMutablePointer<Float>) {
-        let o = s.paddedOutputs, r = s.tileChannels
-        for first in stride(from: 0, to: o, by: r) {
-            let width = min(r, o - first)
-            for k in 0..<s.inputs {
-                for j in 0..<width {
-                    let out = first + j
-                    p[first * s.inputs + k * width + j] = out < s.outputs ? w[out * s.inputs + k] : 0
-                }
-            }
-        }
+        let o = s.paddedOutputs
+        SmallBlocks.packOutputTiles(w, rowLength: s.inputs, inputs: 0..<s.inputs, outputs: s.outputs, paddedOutputs: o,
+                                    tile: s.tileChannels, into: p)
         for j in 0..<o { p[s.inputs * o + j] = j < s.outputs ? bias?[j] ?? 0 : 0 }
     }
 

@@ -75,7 +75,7 @@ public enum SmallBlocks {
         /// pass's weights and inputs (up to 24 KB) stay in L1 while each of its tiles reads them; tiles keep their sums
         /// between passes. Small planes are one block in several passes; large ones (28×28) blocks of one pass each.
         public var expandBlocking: (tiles: Int, step: Int) {
-            let budget = 24 * 1024 / 4, passes = max(1, (inputs * (inPlane + chunkChannels) + budget - 1) / budget)
+            let budget = passFloats, passes = max(1, (inputs * (inPlane + chunkChannels) + budget - 1) / budget)
             let step = (inputs + passes - 1) / passes
             if passes == 1 || step >= 16 { return (inputTiles, step) }
             return (max(1, (budget / inputs - chunkChannels) / pixels), inputs)
@@ -127,19 +127,31 @@ public enum SmallBlocks {
         }
         for chunk in 0..<s.chunks {
             let c0 = s.start(chunk)
-            // Tile t's rows (as wide as the tile) start at chunk·r·o + t·r·r: the tiles before it are r wide.
-            for first in stride(from: 0, to: o, by: r) {
-                let width = min(r, o - first)
-                for c in 0..<r {
-                    for j in 0..<width {
-                        let out = first + j
-                        pw[chunk * r * o + first * r + c * width + j] = out < s.outputs ? wp[out * s.expanded + c0 + c] : 0
-                    }
-                }
-            }
+            packOutputTiles(wp, rowLength: s.expanded, inputs: c0..<c0 + r, outputs: s.outputs, paddedOutputs: o, tile: r,
+                            into: pw + chunk * r * o)
         }
         for j in 0..<o { pb[j] = j < s.outputs ? bp?[j] ?? 0 : 0 }
     }
+
+    /// Packs ONNX 1×1 weights w [outputs, rowLength] (row-major), input channels `inputs` only, for tiles of `tile` output
+    /// channels (the last narrower where fewer remain): per tile, a row of the tile's outputs per input channel, zero
+    /// past `outputs`. Tile t's rows start at t·tile·inputs.count: the tiles before it are `tile` wide.
+    public static func packOutputTiles(_ w: UnsafePointer<Float>, rowLength: Int, inputs: Range<Int>, outputs: Int, paddedOutputs: Int,
+                                       tile: Int, into p: UnsafeMutablePointer<Float>) {
+        for first in stride(from: 0, to: paddedOutputs, by: tile) {
+            let width = min(tile, paddedOutputs - first)
+            for (c, input) in inputs.enumerated() {
+                for j in 0..<width {
+                    let out = first + j
+                    p[first * inputs.count + c * width + j] = out < outputs ? w[out * rowLength + input] : 0
+                }
+            }
+        }
+    }
+
+    /// Input channels whose weights (and inputs) a pass of the expand or of `PooledPointwise` reads: about 24 KB, so that
+    /// they stay in L1 while each pixel tile reads them (16 and 40 KB were slower, BENCHMARKS.md).
+    @inlinable static var passFloats: Int { 24 * 1024 / 4 }
 
     /// One image's block: y[outputs][outPlane] = project(clamp(depthwise(clamp(expand(x))))) (+ residual, NCHW
     /// like y), x NCHW [inputs][inPlane]. `slots` holds `maxSlots` workers' buffers of `s.slotFloats`, zeroed once

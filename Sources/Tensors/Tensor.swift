@@ -42,6 +42,18 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         data = storage.data + offset
     }
 
+    /// Zeroed tensors of `shapes` over one new buffer, each starting at a 64-byte boundary: arrays a pass reads one after
+    /// another (a model's weights, a session's packed weights) then lie in one mapping, on huge pages when it is large.
+    public static func contiguous(_ shapes: [[Int]]) -> [Tensor] {
+        let line = 16, counts = shapes.map { $0.reduce(1, *) }
+        let all = Tensor(shape: [counts.reduce(0) { $0 + ($1 + line - 1) / line * line }])
+        var at = 0
+        return zip(shapes, counts).map { shape, count in
+            defer { at += (count + line - 1) / line * line }
+            return Tensor(viewing: all, offset: at, shape: shape)
+        }
+    }
+
     /// A tensor holding a copy of `values`, which must have `shape`'s element count.
     public convenience init(shape: [Int], values: [Float]) {
         self.init(shape: shape)
