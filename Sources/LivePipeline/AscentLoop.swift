@@ -97,10 +97,11 @@ public struct AscentSnapshot: Sendable {
 
 /// The ascent thread's body: gradient ascent of the selected unit, restarted whenever the unit or the settings change.
 ///
-/// It runs at the forward thread's priority (nice 0) so a clicked unit finishes in seconds rather than minutes, and
-/// yields to the forward pass instead: after a step, while frames arrive but the forward rate is below
-/// `Configuration.forwardFloorFPS`, it sleeps `Configuration.ascentYieldSeconds`. It ignores pause and freeze:
-/// the ascent does not read frames, and a paused picture is a good moment to watch it finish.
+/// Outside lossless mode it runs at nice 19 (`Configuration.ascentNiceness`), so it takes the CPU time the live
+/// threads leave: all of it while the picture is paused or frozen, a good moment to watch it finish (it ignores pause
+/// and freeze: the ascent does not read frames), and still a little when they want every core, so it never stops. It
+/// also sleeps `Configuration.ascentYieldSeconds` after a step while frames arrive but the forward rate is below
+/// `Configuration.forwardFloorFPS`. In lossless mode it keeps the forward thread's priority: nothing is live there.
 final class AscentLoop: @unchecked Sendable {
     private let pipeline: LivePipeline
     private let wake = WakeUp()
@@ -112,6 +113,11 @@ final class AscentLoop: @unchecked Sendable {
     }
 
     func run() {
+        if !pipeline.configuration.lossless { lowerPriority(by: pipeline.configuration.ascentNiceness) }
+        // getpriority with `who` = 0 reads the calling thread's own nice value on Linux (see lowerPriority).
+        errno = 0
+        let nice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        if errno == 0 { pipeline.ascentNice.store(nice, ordering: .relaxed) }
         while !pipeline.isStopping {
             let controls = pipeline.controls
             guard let settings = controls.ascent,

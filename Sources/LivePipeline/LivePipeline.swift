@@ -38,6 +38,10 @@ public final class LivePipeline: Sendable {
         public var forwardFloorFPS = 10.0
         /// How long the ascent thread sleeps when the forward pass is below its floor.
         public var ascentYieldSeconds = 0.03
+        /// Nice value added to the ascent thread outside lossless mode, so it takes the CPU time the live threads
+        /// leave. At the forward thread's priority, an ascent running the whole time cost a 60 fps source a sixth
+        /// to a quarter of its frames and held the probe at 7–8 fps on this 2-vCPU machine (BENCHMARKS.md).
+        public var ascentNiceness: Int32 = 19
         /// Where the ascent thread looks for finished unit images before computing (nil: always compute).
         public var unitImages: UnitImageLookup?
         /// Frames closer than this compete for one top-patch slot (25: a second of a 25 fps video), so a channel's
@@ -72,6 +76,12 @@ public final class LivePipeline: Sendable {
     let readiness = LatestValue<UnitsReady>()
     /// The session the ascent and prefetch threads take turns on (a full-model session is ~120 MB of buffers).
     let optimizerSession: SharedSession
+    let ascentNice = Atomic<Int32>(Int32.min)
+    /// The ascent thread's nice value as the kernel reports it once the thread has started (nil before).
+    public var ascentThreadNiceness: Int32? {
+        let nice = ascentNice.load(ordering: .relaxed)
+        return nice == Int32.min ? nil : nice
+    }
     /// The forward thread's sessions, whose activations the probe reads.
     let forwardSessions: ForwardSessions
     /// Steps per second and wall-clock seconds of the last finished ascent.

@@ -264,6 +264,20 @@ import Visualization
         #expect(finished(3)?.objectiveName == "conv2:3")
     }
 
+    @Test func liveAscentRunsAtNice19AndLosslessAtTheForwardThreadsPriority() {
+        errno = 0
+        let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        for lossless in [false, true] {
+            let pipeline = makePipeline([fakeSource(FakeCamera())], layer: 1, channel: 2, lossless: lossless)
+            pipeline.update { $0.ascent = AscentSettings(preset: Preset.named(Preset.defaultName)!, iterations: 100_000) }
+            pipeline.start()
+            defer { pipeline.stop() }
+            #expect(pipeline.wait(timeout: 30) { (pipeline.latestAscent?.step ?? 0) > 2 })
+            // New threads inherit the creating thread's nice value; the live ascent adds 19 (capped at 19).
+            #expect(pipeline.ascentThreadNiceness == (lossless ? own : min(own + 19, 19)), "lossless: \(lossless)")
+        }
+    }
+
     @Test func ascentErrorIsPublishedNotSwallowed() {
         let pipeline = makePipeline([fakeSource(FakeCamera())], layer: 1, channel: 99)
         pipeline.update { $0.ascent = AscentSettings(preset: Preset.named(Preset.defaultName)!, iterations: 4) }
