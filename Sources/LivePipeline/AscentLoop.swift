@@ -100,8 +100,9 @@ public struct AscentSnapshot: Sendable {
 /// Outside lossless mode it runs at nice 19 (`Configuration.ascentNiceness`), so it takes the CPU time the live
 /// threads leave: all of it while the picture is paused or frozen, a good moment to watch it finish (it ignores pause
 /// and freeze: the ascent does not read frames), and still a little when they want every core, so it never stops. It
-/// also sleeps `Configuration.ascentYieldSeconds` after a step while frames arrive but the forward rate is below
-/// `Configuration.forwardFloorFPS`. In lossless mode it keeps the forward thread's priority: nothing is live there.
+/// also sleeps `Configuration.ascentYieldSeconds` after a step while frames arrive but the forward pass keeps less than
+/// `Configuration.forwardFloorFraction` of them. In lossless mode it keeps the forward thread's priority and never
+/// sleeps: nothing is live there.
 final class AscentLoop: @unchecked Sendable {
     private let pipeline: LivePipeline
     private let wake = WakeUp()
@@ -267,8 +268,14 @@ extension LivePipeline {
     func yieldToForward() {
         guard !configuration.lossless else { return }
         let controls = controls
-        let floor = configuration.forwardFloorFPS
-        guard !controls.paused, !controls.frozen, captureRate.rate() >= floor, forwardRate.rate() < floor else { return }
+        guard !controls.paused, !controls.frozen,
+              Self.forwardIsBehind(captureFPS: captureRate.rate(), forwardFPS: forwardRate.rate(),
+                                   floor: configuration.forwardFloorFraction) else { return }
         Thread.sleep(forTimeInterval: configuration.ascentYieldSeconds)
+    }
+
+    /// Whether frames arrive (at least one a second) and the forward pass keeps less than `floor` of them.
+    public static func forwardIsBehind(captureFPS: Double, forwardFPS: Double, floor: Double) -> Bool {
+        captureFPS >= 1 && forwardFPS < floor * captureFPS
     }
 }

@@ -33,11 +33,13 @@ public final class LivePipeline: Sendable {
         /// not take goes to the forward pass: on a 60 fps source with the ascent running, an uncapped probe ran
         /// 31–35 times a second on this 2-vCPU machine while the forward pass dropped frames (BENCHMARKS.md).
         public var probeMaxFPS = 20.0
-        /// The forward rate the ascent thread protects: while frames arrive and the forward pass runs slower than
-        /// this, the ascent sleeps `ascentYieldSeconds` after each step.
-        public var forwardFloorFPS = 10.0
-        /// How long the ascent thread sleeps when the forward pass is below its floor.
-        public var ascentYieldSeconds = 0.03
+        /// The share of the source's frame rate the ascent and prefetch threads protect: while frames arrive and the
+        /// forward pass keeps less than this share of them (over `RateMeter`'s 2-s window), they sleep
+        /// `ascentYieldSeconds` after each step. Nice 19 alone leaves the ascent's memory traffic, which cost a 60 fps
+        /// source 169–184 of 1800 frames with the ascent running all the time; with this floor, 47–87 (BENCHMARKS.md).
+        public var forwardFloorFraction = 0.98
+        /// How long the ascent thread sleeps after a step while the forward pass is below its floor.
+        public var ascentYieldSeconds = 0.1
         /// Nice value added to the ascent thread outside lossless mode, so it takes the CPU time the live threads
         /// leave. At the forward thread's priority, an ascent running the whole time cost a 60 fps source a sixth
         /// to a quarter of its frames and held the probe at 7–8 fps on this 2-vCPU machine (BENCHMARKS.md).

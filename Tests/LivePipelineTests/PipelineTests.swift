@@ -278,6 +278,16 @@ import Visualization
         }
     }
 
+    @Test func ascentYieldsOnlyWhileTheForwardPassFallsBehindArrivingFrames() {
+        let floor = LivePipeline.Configuration().forwardFloorFraction
+        #expect(LivePipeline.forwardIsBehind(captureFPS: 60, forwardFPS: 55, floor: floor))
+        #expect(!LivePipeline.forwardIsBehind(captureFPS: 60, forwardFPS: 59.5, floor: floor))
+        #expect(!LivePipeline.forwardIsBehind(captureFPS: 30, forwardFPS: 30, floor: floor))
+        #expect(LivePipeline.forwardIsBehind(captureFPS: 30, forwardFPS: 12, floor: floor))
+        // No frames arriving (a still image, a source that ended): nothing to protect.
+        #expect(!LivePipeline.forwardIsBehind(captureFPS: 0.5, forwardFPS: 0, floor: floor))
+    }
+
     @Test func ascentErrorIsPublishedNotSwallowed() {
         let pipeline = makePipeline([fakeSource(FakeCamera())], layer: 1, channel: 99)
         pipeline.update { $0.ascent = AscentSettings(preset: Preset.named(Preset.defaultName)!, iterations: 4) }
