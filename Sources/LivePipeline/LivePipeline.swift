@@ -36,13 +36,14 @@ public final class LivePipeline: Sendable {
         /// The share of the source's frame rate the ascent and prefetch threads protect: while frames arrive and the
         /// forward pass keeps less than this share of them (over `RateMeter`'s 2-s window), they sleep
         /// `ascentYieldSeconds` after each step. Nice 19 alone leaves the ascent's memory traffic, which cost a 60 fps
-        /// source 169–184 of 1800 frames with the ascent running all the time; with this floor, 47–87 (BENCHMARKS.md).
+        /// source 169–184 of 1800 frames with the ascent running all the time in one set of runs; with this floor, the
+        /// forward pass kept 58.0–58.6 fps against nice 19's 55.8–58.8 in five alternated pairs (BENCHMARKS.md).
         public var forwardFloorFraction = 0.98
         /// How long the ascent thread sleeps after a step while the forward pass is below its floor.
         public var ascentYieldSeconds = 0.1
         /// Nice value added to the ascent thread outside lossless mode, so it takes the CPU time the live threads
-        /// leave. At the forward thread's priority, an ascent running the whole time cost a 60 fps source a sixth
-        /// to a quarter of its frames and held the probe at 7–8 fps on this 2-vCPU machine (BENCHMARKS.md).
+        /// leave. At the forward thread's priority, an ascent running the whole time cost a 60 fps source a quarter
+        /// of its frames and held the probe at 7–7.5 fps on this 2-vCPU machine (BENCHMARKS.md).
         public var ascentNiceness: Int32 = 19
         /// Where the ascent thread looks for finished unit images before computing (nil: always compute).
         public var unitImages: UnitImageLookup?
