@@ -1,4 +1,5 @@
 import Capture
+import Foundation
 import Glibc
 import Imaging
 import LivePipeline
@@ -275,6 +276,21 @@ import Visualization
             #expect(pipeline.wait(timeout: 30) { (pipeline.latestAscent?.step ?? 0) > 2 })
             // New threads inherit the creating thread's nice value; the live ascent sets 19, the lowest priority.
             #expect(pipeline.ascentThreadNiceness == (lossless ? own : 19), "lossless: \(lossless)")
+        }
+    }
+
+    @Test func liveThreadsCarryTheirNamesIntoTheKernel() throws {
+        let pipeline = makePipeline([fakeSource(FakeCamera())])
+        pipeline.update { $0.ascent = AscentSettings(preset: Preset.named(Preset.defaultName)!, iterations: 100_000) }
+        pipeline.start()
+        defer { pipeline.stop() }
+        #expect(pipeline.wait(timeout: 30) { (pipeline.latestAscent?.step ?? 0) > 2 && pipeline.latestSnapshot != nil })
+        // What `ps -L` and `top -H` show: each thread's /proc comm.
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = Set(tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        for name in ["deepvis-capture", "deepvis-forward", "deepvis-probe", "deepvis-ascent", "deepvis-patches"] {
+            #expect(names.contains(name), "\(name) not in \(names.sorted())")
         }
     }
 
