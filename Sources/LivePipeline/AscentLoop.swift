@@ -100,9 +100,9 @@ public struct AscentSnapshot: Sendable {
 /// Outside lossless mode it runs at nice 19 (`Configuration.ascentNiceness`), so it takes the CPU time the live
 /// threads leave: nearly all of it while the picture is paused or frozen, a good moment to watch it finish (it
 /// ignores pause and freeze: the ascent does not read frames), and still a little when they want every core, so it
-/// never stops. It also sleeps `Configuration.ascentYieldSeconds` after a step while frames arrive but the forward pass keeps less than
-/// `Configuration.forwardFloorFraction` of them. In lossless mode it keeps the forward thread's priority and never
-/// sleeps: nothing is live there.
+/// never stops. It also sleeps `Configuration.ascentYieldSeconds` after a step while frames arrive but the forward
+/// pass keeps less than `Configuration.forwardFloorFraction` of them. In lossless mode it keeps the forward thread's
+/// priority and never sleeps: nothing is live there.
 final class AscentLoop: @unchecked Sendable {
     private let pipeline: LivePipeline
     private let wake = WakeUp()

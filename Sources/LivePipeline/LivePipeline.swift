@@ -41,9 +41,10 @@ public final class LivePipeline: Sendable {
         public var forwardFloorFraction = 0.98
         /// How long the ascent thread sleeps after a step while the forward pass is below its floor.
         public var ascentYieldSeconds = 0.1
-        /// The nice value the ascent thread sets for itself outside lossless mode (19: the lowest priority), so it takes
-        /// the CPU time the live threads leave. At the forward thread's priority, an ascent running the whole time cost a 60 fps source a quarter
-        /// of its frames and held the probe at 7–7.5 fps on this 2-vCPU machine (BENCHMARKS.md).
+        /// The nice value the ascent thread sets for itself outside lossless mode (19: the lowest priority), so it
+        /// takes the CPU time the live threads leave. At the forward thread's priority, an ascent running the whole
+        /// time cost a 60 fps source a quarter of its frames and held the probe at 7–7.5 fps on this 2-vCPU machine
+        /// (BENCHMARKS.md).
         public var ascentNiceness: Int32 = 19
         /// Where the ascent thread looks for finished unit images before computing (nil: always compute).
         public var unitImages: UnitImageLookup?
