@@ -11,8 +11,15 @@ final class ForwardLoop: @unchecked Sendable {
     private let pipeline: LivePipeline
     /// Owned by the forward thread only.
     private var held: StampedFrame?
-    private var lastPublished: (frameID: Int, layerIndex: Int, watched: Set<Int>)?
+    private var lastPublished: (frameID: Int, layerIndex: Int, watched: Set<Int>, keptAll: Bool)?
     private var sequence = 0
+    /// The session for frames the probe will not read: it keeps only the shown layers' values (`kept`), so the rest
+    /// fuses and shares buffers as in `classify`. Planned again when the shown layers change.
+    private var lean: (kept: [Int], session: Session)?
+    /// The probe's wish (`ForwardSessions.wantedAt`) the last pass that kept every value answered.
+    private var answeredWish: UInt64?
+    /// A recent pass that kept every value, in nanoseconds (moving average), to start one early enough.
+    private var keepAllNanoseconds = 15e6
 
     init(pipeline: LivePipeline) {
         self.pipeline = pipeline
@@ -28,15 +35,34 @@ final class ForwardLoop: @unchecked Sendable {
             if let frame = nextFrame(controls) { held = frame }
             let layerIndex = controls.selection.layerIndex
             let watched = controls.watchedLayers.subtracting([layerIndex])
-            guard let frame = held,
-                  lastPublished.map({ $0.frameID != frame.id || $0.layerIndex != layerIndex || $0.watched != watched }) ?? true
-            else {
+            let wish = pipeline.forwardSessions.wantedAt
+            let keepAll = keepsAll(probing: controls.probing, wish: wish)
+            guard let frame = held else {
                 pipeline.forwardWake.wait(seconds: 1)
                 continue
             }
-            process(frame, layerIndex: layerIndex, watched: watched)
-            lastPublished = (frame.id, layerIndex, watched)
+            // A held frame is computed again for another layer, or (frozen) when the probe wants the activations of
+            // the frame on screen and its pass did not keep them; that pass publishes nothing new.
+            if let last = lastPublished, last.frameID == frame.id, last.layerIndex == layerIndex, last.watched == watched {
+                guard controls.frozen && keepAll && !last.keptAll else {
+                    pipeline.forwardWake.wait(seconds: 1)
+                    continue
+                }
+                keepValues(of: frame)
+            } else {
+                process(frame, layerIndex: layerIndex, watched: watched, keepAll: keepAll)
+            }
+            if keepAll { answeredWish = wish }
+            lastPublished = (frame.id, layerIndex, watched, keepAll)
         }
+    }
+
+    /// Whether the next pass keeps every value for the probe's backward: always in lossless mode (every snapshot is
+    /// probed there); otherwise when the probe will want activations (`wish`) by the time the pass ends, once per wish.
+    private func keepsAll(probing: Bool, wish: UInt64) -> Bool {
+        if pipeline.configuration.lossless { return true }
+        guard probing else { return false }
+        return wish != answeredWish && uptimeNanoseconds() &+ UInt64(keepAllNanoseconds) >= wish
     }
 
     /// The next frame to work on, honouring freeze (frames are read and discarded) and lockstep credits.
@@ -52,9 +78,10 @@ final class ForwardLoop: @unchecked Sendable {
         return frames.take()
     }
 
-    private func process(_ frame: StampedFrame, layerIndex: Int, watched: Set<Int>) {
+    private func process(_ frame: StampedFrame, layerIndex: Int, watched: Set<Int>, keepAll: Bool) {
         let start = uptimeNanoseconds()
-        let (slot, session) = pipeline.forwardSessions.beginWrite()
+        let written = keepAll ? pipeline.forwardSessions.beginWrite() : nil
+        let session = written?.session ?? leanSession(keeping: [layerIndex] + watched.sorted())
         let info = pipeline.info
         let view = info.networkView(of: frame.frame.image)
         info.fill(session.input, from: view)
@@ -69,8 +96,31 @@ final class ForwardLoop: @unchecked Sendable {
             watchedActivations: Dictionary(uniqueKeysWithValues: watched.filter(pipeline.layers.indices.contains).map {
                 ($0, session.values[pipeline.layers[$0].valueID].array)
             }))
-        pipeline.forwardSessions.endWrite(slot, sequence: sequence)
-        pipeline.publish(snapshot, forwardNanoseconds: uptimeNanoseconds() - start)
+        let elapsed = uptimeNanoseconds() - start
+        if let written {
+            pipeline.forwardSessions.endWrite(written.slot, sequence: sequence, sourceFrameIndex: frame.frame.index)
+            keepAllNanoseconds += 0.2 * (Double(elapsed) - keepAllNanoseconds)
+        }
+        pipeline.publish(snapshot, forwardNanoseconds: elapsed, keptAll: written != nil)
+    }
+
+    /// Computes the last published snapshot's frame again keeping every value, under that snapshot's sequence.
+    private func keepValues(of frame: StampedFrame) {
+        let (slot, session) = pipeline.forwardSessions.beginWrite()
+        pipeline.info.fill(session.input, from: pipeline.info.networkView(of: frame.frame.image))
+        session.forward()
+        pipeline.forwardSessions.endWrite(slot, sequence: sequence, sourceFrameIndex: frame.frame.index)
+        pipeline.probeWake.signal()
+    }
+
+    /// The lean session keeping the values of `layers` (indices into `pipeline.layers`), planned when they change.
+    private func leanSession(keeping layers: [Int]) -> Session {
+        let kept = layers.filter(pipeline.layers.indices.contains).map { pipeline.layers[$0].valueID }
+        if let lean, lean.kept == kept { return lean.session }
+        lean = nil  // the old plan's buffers go before the new one's are made
+        let session = Session(graph: pipeline.graph, outputsOnly: true, keeping: kept)
+        lean = (kept, session)
+        return session
     }
 
     /// Top-5 of the graph's output when it is a class vector.

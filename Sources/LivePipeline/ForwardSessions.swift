@@ -1,21 +1,30 @@
 import NeuralNetwork
 import Synchronization
 
-/// The forward thread's two sessions and which snapshot each one's activations belong to, so the probe runs backward
-/// over the activations the forward pass computed for a snapshot instead of a second forward pass to the layer
-/// (one forward for everything live).
+/// The forward thread's two sessions that keep every value and which snapshot each one's activations belong to, so the
+/// probe runs backward over the activations the forward pass computed for a snapshot instead of a second forward pass
+/// to the layer (one forward for everything live).
 ///
 /// The forward thread writes into a session no one is reading, choosing the one with the older snapshot, so the
-/// newest published snapshot stays readable until a newer one is published. One reader at a time (the probe thread)
-/// holds a session, so the forward thread always has the other one and never waits.
+/// newest snapshot computed here stays readable until a newer one is. One reader at a time (the probe thread) holds a
+/// session, so the forward thread always has the other one and never waits.
+///
+/// Keeping every value costs a fifth of a pass (the blocks cannot fuse), and the probe reads one frame in three or
+/// four, so outside lossless mode the forward thread computes here only the frames the probe will read: the probe
+/// says when it will next want activations (`want(at:)`), and the other frames go through a session that keeps only
+/// the shown layers (`ForwardLoop`).
 final class ForwardSessions: Sendable {
     private struct Slots {
         /// The snapshot sequence whose activations each session holds; nil while it is being written.
         var holds: [Int?]
+        /// The source frame of each held snapshot (`LayerSnapshot.sourceFrameIndex`).
+        var frames: [Int]
         var read: Int?
     }
     private let sessions: [UncheckedSession]
-    private let slots = Mutex(Slots(holds: [nil, nil], read: nil))
+    private let slots = Mutex(Slots(holds: [nil, nil], frames: [0, 0], read: nil))
+    /// Uptime nanoseconds at which the probe next wants activations; 0 at first (at once), `.max` while it wants none.
+    private let wanted = Atomic<UInt64>(0)
 
     /// Sessions over `graph` that keep the values of `layers` (see `SharedSession.make`).
     init(graph: Graph, keeping layers: [Int]) {
@@ -32,8 +41,28 @@ final class ForwardSessions: Sendable {
         return (slot, sessions[slot].session)
     }
 
-    /// For the forward thread: `slot` now holds the activations of snapshot `sequence`.
-    func endWrite(_ slot: Int, sequence: Int) { slots.withLock { $0.holds[slot] = sequence } }
+    /// For the forward thread: `slot` now holds the activations of snapshot `sequence`, computed on source frame
+    /// `sourceFrameIndex`.
+    func endWrite(_ slot: Int, sequence: Int, sourceFrameIndex: Int) {
+        slots.withLock {
+            $0.holds[slot] = sequence
+            $0.frames[slot] = sourceFrameIndex
+        }
+    }
+
+    /// For the probe: it will want activations to run backward on from `time` (uptime nanoseconds; `.max`: none).
+    func want(at time: UInt64) { wanted.store(time, ordering: .relaxed) }
+
+    /// When the probe next wants activations (see `want(at:)`).
+    var wantedAt: UInt64 { wanted.load(ordering: .relaxed) }
+
+    /// The newest snapshot whose activations a session holds, and its source frame.
+    var newest: (sequence: Int, sourceFrameIndex: Int)? {
+        slots.withLock { s in
+            s.holds.indices.filter { s.holds[$0] != nil }.max { s.holds[$0]! < s.holds[$1]! }
+                .map { (s.holds[$0]!, s.frames[$0]) }
+        }
+    }
 
     /// Runs `body` with the session holding snapshot `sequence`; nil when the forward thread has overwritten it.
     func withActivations<T>(of sequence: Int, _ body: (Session) throws -> T) rethrows -> T? {

@@ -94,6 +94,8 @@ public final class LivePipeline: Sendable {
     private let lastLoad = Mutex(0.0)
     /// Units the idle prefetcher has optimized into the store.
     let prefetched = Atomic<Int>(0)
+    /// Forward passes that kept every value (`ForwardSessions`).
+    private let keptPasses = Atomic<Int>(0)
     /// Finished unit images shown, by where they came from.
     private let imageSources = Mutex([UnitImageSource: Int]())
     /// A note from a worker for the status line (e.g. the store could not be written).
@@ -214,8 +216,9 @@ public final class LivePipeline: Sendable {
 
     // MARK: publishing (worker side)
 
-    func publish(_ snapshot: LayerSnapshot, forwardNanoseconds: UInt64) {
+    func publish(_ snapshot: LayerSnapshot, forwardNanoseconds: UInt64, keptAll: Bool) {
         snapshots.publish(snapshot)
+        if keptAll { keptPasses.add(1, ordering: .relaxed) }
         forwardRate.tick()
         publishLatency.record(since: snapshot.captureTime)
         forwardTime.withLock { $0 = ($0.total + Double(forwardNanoseconds) / 1e6, $0.count + 1) }
@@ -345,7 +348,8 @@ public final class LivePipeline: Sendable {
         return LiveStatistics(
             captureFPS: captureRate.rate(), forwardFPS: forwardRate.rate(), probeFPS: probeRate.rate(),
             droppedFrames: frames.droppedCount, capturedFrames: captureRate.count, forwardPasses: forwardRate.count,
-            probes: probeRate.count, publishLatencyP50: publishLatency.percentile(50),
+            keptPasses: keptPasses.load(ordering: .relaxed), probes: probeRate.count,
+            publishLatencyP50: publishLatency.percentile(50),
             displayLatencyP50: displayLatency.percentile(50), displayLatencyP90: displayLatency.percentile(90),
             forwardMilliseconds: forward.count > 0 ? forward.total / Double(forward.count) : 0,
             ascentStepsPerSecond: running?.stepsPerSecond ?? ascent.stepsPerSecond, ascentSecondsToFinish: ascent.seconds,

@@ -14,6 +14,8 @@ final class ProbeLoop: @unchecked Sendable {
     private var lastKey: (sequence: Int, selection: UnitSelection)?
     /// When the last backward pass started (uptime nanoseconds), for `Configuration.probeMaxFPS`.
     private var lastStart: UInt64 = 0
+    /// A recent backward pass, in nanoseconds (moving average): the next wish for activations is that far ahead.
+    private var passNanoseconds = 50e6
     /// Snapshot sequence each extra unit was last probed on.
     private var done: [UnitSelection: Int] = [:]
 
@@ -24,10 +26,24 @@ final class ProbeLoop: @unchecked Sendable {
     func run() {
         lowerPriority(by: pipeline.configuration.probeNiceness)
         let gradients = GradientWorkspace()
+        let sessions = pipeline.forwardSessions
         while !pipeline.isStopping {
             let controls = pipeline.controls
-            guard !controls.paused, controls.probing, let snapshot = pipeline.latestSnapshot,
-                  let selection = next(controls, snapshot.sequence) else {
+            guard !controls.paused, controls.probing, let latest = pipeline.latestSnapshot?.sequence else {
+                sessions.want(at: .max)
+                pipeline.probeWake.wait(seconds: 1)
+                continue
+            }
+            // The newest snapshot whose activations the forward thread kept: the one on screen when frozen, else at
+            // most `Self.keptLag` snapshots behind it (the forward thread keeps a frame's activations only when asked).
+            guard let (sequence, frameIndex) = sessions.newest,
+                  latest - sequence <= (controls.frozen ? 0 : Self.keptLag) else {
+                askForActivations(sessions)
+                pipeline.probeWake.wait(seconds: 0.1)
+                continue
+            }
+            guard let selection = next(controls, sequence) else {
+                if sessions.wantedAt == .max { askForActivations(sessions) }
                 pipeline.probeWake.wait(seconds: 1)
                 continue
             }
@@ -36,15 +52,28 @@ final class ProbeLoop: @unchecked Sendable {
                 continue
             }
             lastStart = uptimeNanoseconds()
-            // When the forward thread has already overwritten the snapshot's activations, a newer snapshot is out:
-            // the next round takes that one.
-            guard probe(snapshot, selection, gradients) else {
-                if pipeline.latestSnapshot?.sequence == snapshot.sequence { pipeline.probeWake.wait(seconds: 0.01) }
-                continue
-            }
-            if selection == controls.selection { lastKey = (snapshot.sequence, selection) }
-            done[selection] = snapshot.sequence
+            // The next wish: when this pass should be over and the rate cap lets the next one start.
+            let interval = pipeline.configuration.probeMaxFPS > 0 ? 1e9 / pipeline.configuration.probeMaxFPS : 0
+            sessions.want(at: lastStart &+ UInt64(max(passNanoseconds, interval)))
+            // When the forward thread has already overwritten the snapshot's activations, it kept a newer one: the next
+            // round takes that.
+            guard probe(sequence, frameIndex, selection, gradients) else { continue }
+            passNanoseconds += 0.2 * (Double(uptimeNanoseconds() &- lastStart) - passNanoseconds)
+            if selection == controls.selection { lastKey = (sequence, selection) }
+            done[selection] = sequence
         }
+    }
+
+    /// How many snapshots the one probed may be behind the newest: a pass that runs a little long still finds the frame
+    /// kept for it, two frames (33 ms at 60 fps) old; older than that, the probe asks for a fresh one.
+    private static let keptLag = 2
+
+    /// Asks the forward thread for a frame's activations now, unless an earlier wish is due and not yet overdue (its
+    /// pass may be under way), and wakes it (it sleeps while frozen).
+    private func askForActivations(_ sessions: ForwardSessions) {
+        let now = uptimeNanoseconds(), wish = sessions.wantedAt
+        if wish > now || now - wish > 50_000_000 { sessions.want(at: now) }
+        pipeline.forwardWake.signal()
     }
 
     /// How long to wait before probing `selection` so the thread stays under `probeMaxFPS`; nil to go now (also when
@@ -69,7 +98,8 @@ final class ProbeLoop: @unchecked Sendable {
     }
 
     /// False when the snapshot's activations are gone.
-    private func probe(_ snapshot: LayerSnapshot, _ selection: UnitSelection, _ gradients: GradientWorkspace) -> Bool {
+    private func probe(_ sequence: Int, _ frameIndex: Int, _ selection: UnitSelection,
+                       _ gradients: GradientWorkspace) -> Bool {
         guard pipeline.layers.indices.contains(selection.layerIndex) else { return true }
         let layer = pipeline.layers[selection.layerIndex]
         guard selection.channel < layer.channels else { return true }
@@ -78,14 +108,16 @@ final class ProbeLoop: @unchecked Sendable {
         let seed: Seed = selection.objective == .channelMean && layer.height * layer.width > 1
             ? .channel(selection.channel, mean: true)
             : .unit(channel: selection.channel, y: layer.height / 2, x: layer.width / 2)
-        let outcome = pipeline.forwardSessions.withActivations(of: snapshot.sequence) { session -> ProbeResult in
+        let outcome = pipeline.forwardSessions.withActivations(of: sequence) { session -> ProbeResult in
             do {
                 let gradient = try session.backward(from: layer.valueID, seed: seed, mode: selection.mode, gradients: gradients)
                 let shape = gradient.shape
-                return ProbeResult(snapshotSequence: snapshot.sequence, selection: selection, values: gradient.array,
-                                   width: shape.count == 4 ? shape[3] : 0, height: shape.count == 4 ? shape[2] : 0)
+                return ProbeResult(snapshotSequence: sequence, sourceFrameIndex: frameIndex, selection: selection,
+                                   values: gradient.array, width: shape.count == 4 ? shape[3] : 0,
+                                   height: shape.count == 4 ? shape[2] : 0)
             } catch {
-                return ProbeResult(snapshotSequence: snapshot.sequence, selection: selection, values: [], width: 0, height: 0,
+                return ProbeResult(snapshotSequence: sequence, sourceFrameIndex: frameIndex, selection: selection,
+                                   values: [], width: 0, height: 0,
                                    error: "backward image of \(layer.name):\(selection.channel): \(error)")
             }
         }

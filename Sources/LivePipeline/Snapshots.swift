@@ -74,6 +74,9 @@ public struct LayerSnapshot: Sendable {
 public struct ProbeResult: Sendable {
     /// The snapshot whose input it was computed on.
     public var snapshotSequence: Int
+    /// That snapshot's source frame (`LayerSnapshot.sourceFrameIndex`): outside lossless mode the probe may run on a
+    /// snapshot a frame or two older than the newest.
+    public var sourceFrameIndex: Int
     public var selection: UnitSelection
     /// d(unit)/d(input), [3, H, W] planar; empty when `error` is set.
     public var values: [Float]

@@ -86,6 +86,9 @@ public struct LiveStatistics: Sendable, Equatable {
     public var droppedFrames: Int
     public var capturedFrames: Int
     public var forwardPasses: Int
+    /// Forward passes that kept every value for the probe's backward (outside lossless mode, only the frames the probe
+    /// reads; the others keep only the shown layers and run faster).
+    public var keptPasses: Int
     public var probes: Int
     /// Capture → snapshot published, milliseconds.
     public var publishLatencyP50: Double

@@ -54,11 +54,14 @@ public final class Session {
     /// inputs and outputs keep their own buffers: every other value takes a free buffer when its node runs and gives
     /// it back after its last reader, so a forward pass touches a few megabytes that stay in cache instead of one
     /// fresh buffer per layer (28 MB of activations for EfficientNet-Lite0). Reading those values, and backward, throw.
-    public init(graph: Graph, activationsInPlace: Bool = false, outputsOnly: Bool = false) {
+    /// `keeping` names values an `outputsOnly` session keeps readable as if they were outputs (the layers a viewer
+    /// shows): nothing fuses across them and they keep their own buffers, so the rest still fuses and shares.
+    public init(graph: Graph, activationsInPlace: Bool = false, outputsOnly: Bool = false, keeping: [Int] = []) {
         self.graph = graph
+        let kept = Set(graph.outputs + keeping)
         var consumers = [Int](repeating: 0, count: graph.values.count)
         for n in graph.nodes { for i in n.inputs { consumers[i] += 1 } }
-        for o in graph.outputs { consumers[o] += 1 }
+        for o in kept { consumers[o] += 1 }
         // Conv → Clamp where the clamp is the conv output's only consumer and runs right after it.
         var fusedNext: [Int: Clamp] = [:]
         for i in graph.nodes.indices.dropLast() {
@@ -72,7 +75,7 @@ public final class Session {
         if outputsOnly {
             for i in graph.nodes.indices where fusedNext[i] != nil && i + 2 < graph.nodes.count {
                 let expanded = graph.nodes[i + 1].output
-                guard graph.nodes[i + 2].inputs.first == expanded, consumers[expanded] == 1, !graph.outputs.contains(expanded) else { continue }
+                guard graph.nodes[i + 2].inputs.first == expanded, consumers[expanded] == 1, !kept.contains(expanded) else { continue }
                 candidates.append(i)
             }
         }
@@ -81,12 +84,12 @@ public final class Session {
         var blockCandidates: [Int: Int] = [:]
         for i in candidates where fusedNext[i + 2] != nil && i + 4 < graph.nodes.count {
             let dw = graph.nodes[i + 3].output, project = graph.nodes[i + 4]
-            guard project.inputs.first == dw, consumers[dw] == 1, !graph.outputs.contains(dw),
+            guard project.inputs.first == dw, consumers[dw] == 1, !kept.contains(dw),
                   [i, i + 2, i + 4].allSatisfy({ graph.nodes[$0].inputs.dropFirst().allSatisfy { graph.values[$0].constant != nil } })
             else { continue }
             var last = i + 4
             if i + 5 < graph.nodes.count, graph.nodes[i + 5].op is Add, consumers[project.output] == 1,
-               !graph.outputs.contains(project.output), Set(graph.nodes[i + 5].inputs) == [project.output, graph.nodes[i].inputs[0]] {
+               !kept.contains(project.output), Set(graph.nodes[i + 5].inputs) == [project.output, graph.nodes[i].inputs[0]] {
                 last = i + 5
             }
             blockCandidates[i] = last
@@ -96,7 +99,7 @@ public final class Session {
         if outputsOnly {
             for i in fusedNext.keys where i + 2 < graph.nodes.count && graph.nodes[i + 2].op is GlobalAveragePool {
                 let clamped = graph.nodes[i + 1].output
-                guard graph.nodes[i + 2].inputs == [clamped], consumers[clamped] == 1, !graph.outputs.contains(clamped),
+                guard graph.nodes[i + 2].inputs == [clamped], consumers[clamped] == 1, !kept.contains(clamped),
                       graph.nodes[i].inputs.dropFirst().allSatisfy({ graph.values[$0].constant != nil }) else { continue }
                 headCandidates.append(i)
             }
@@ -109,7 +112,7 @@ public final class Session {
         var owned: [Int: Tensor] = [:]
         var shared = Set<Int>()
         if outputsOnly {
-            (owned, shared) = Self.shareBuffers(graph, storage: storage, groups: candidates.map { ($0, blockCandidates[$0] ?? $0 + 2) } + headCandidates.map { ($0, $0 + 2) })
+            (owned, shared) = Self.shareBuffers(graph, storage: storage, pinning: kept, groups: candidates.map { ($0, blockCandidates[$0] ?? $0 + 2) } + headCandidates.map { ($0, $0 + 2) })
         } else {
             for (id, v) in graph.values.enumerated() where storage[id] == id {
                 owned[id] = v.constant ?? Tensor(shape: v.shape)
@@ -168,9 +171,9 @@ public final class Session {
     /// The inputs of each group's first node (nodes that may run as one, `ExpandDepthwise`) count as read by its
     /// last, so no output of the group takes their buffers while the group still reads them.
     /// Returns the buffers by stored value and the stored values that share.
-    private static func shareBuffers(_ graph: Graph, storage: [Int], groups: [(first: Int, last: Int)]) -> (buffers: [Int: Tensor], shared: Set<Int>) {
+    private static func shareBuffers(_ graph: Graph, storage: [Int], pinning kept: Set<Int>, groups: [(first: Int, last: Int)]) -> (buffers: [Int: Tensor], shared: Set<Int>) {
         var buffers: [Int: Tensor] = [:]
-        let pinned = Set((graph.inputs + graph.outputs).map { storage[$0] })
+        let pinned = Set((graph.inputs + kept).map { storage[$0] })
         for (id, v) in graph.values.enumerated() where storage[id] == id && (v.constant != nil || pinned.contains(id)) {
             buffers[id] = v.constant ?? Tensor(shape: v.shape)
         }

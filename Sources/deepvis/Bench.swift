@@ -12,6 +12,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs (\(OptionRanges.text(OptionRanges.runs))).") var runs = 50
     @Option(help: "Untimed warm-up runs (\(OptionRanges.text(OptionRanges.warmup))).") var warmup = 10
     @Option(help: "Also backpropagate from the mean of this layer's channel 0 to the input.") var backwardFrom: String?
+    @Option(help: "Keep this value readable as the live forward pass keeps the shown layer (repeatable); the rest still fuses.")
+    var keep: [String] = []
+    @Flag(help: "Keep every value, as the live forward pass does on frames the probe reads.") var keepAll = false
     @Flag(help: "Print the median time per node over --runs more passes (summed per op kind, and the slowest nodes) to stderr.") var profile = false
 
     func validate() throws {
@@ -23,7 +26,8 @@ struct Bench: ParsableCommand {
         let (graph, _, _) = try modelOptions.load(imageInput: false)
         // Only the outputs are read unless backward is timed too: intermediate values then share buffers, as a runtime
         // that only classifies keeps them (onnxruntime plans its arena the same way).
-        let session = Session(graph: graph, activationsInPlace: true, outputsOnly: backwardFrom == nil)
+        let session = Session(graph: graph, activationsInPlace: true, outputsOnly: backwardFrom == nil && !keepAll,
+                              keeping: try keep.map { try graph.id(of: $0) })
         // Seeded: the system generator makes one getrandom call per value, a visible cost in profiles of small models.
         var rng = SeededGenerator(seed: 1)
         let input = Tensor(shape: session.input.shape, values: (0..<session.input.count).map { _ in Float.random(in: -1...1, using: &rng) })

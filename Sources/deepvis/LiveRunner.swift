@@ -180,6 +180,7 @@ struct LiveRunner {
             "capture_fps": Double(s.capturedFrames) / seconds, "forward_fps": Double(s.forwardPasses) / seconds,
             "probe_fps": Double(s.probes) / seconds, "dropped_frames": Double(s.droppedFrames),
             "captured_frames": Double(s.capturedFrames), "forward_ms": s.forwardMilliseconds,
+            "forward_kept_passes": Double(s.keptPasses), "forward_passes": Double(s.forwardPasses),
             "latency_p50_ms": s.displayLatencyP50, "latency_p90_ms": s.displayLatencyP90,
             "rss_mb": residentMegabytes(), "rss_warm_mb": warmRSS ?? 0,
             "ascent_steps_per_s": s.ascentStepsPerSecond, "ascent_seconds_to_finish": s.ascentSecondsToFinish,

@@ -74,29 +74,53 @@ import Visualization
     }
 
     private func checkProbe(_ pipeline: LivePipeline, _ selection: UnitSelection) throws {
-        // The probe may finish just as a newer snapshot replaces the one it used; then wait for the next probe.
-        for _ in 0..<20 {
-            #expect(pipeline.wait(timeout: 10) { pipeline.latestProbe?.selection == selection })
-            let probe = try #require(pipeline.latestProbe)
-            guard let frameIndex = sourceFrameIndex(of: probe.snapshotSequence, pipeline) else {
-                _ = pipeline.wait(timeout: 2) { pipeline.latestProbe?.snapshotSequence != probe.snapshotSequence }
-                continue
-            }
-            #expect(probe.width == 16 && probe.height == 16)
-            // Recompute from the snapshot's frame on this thread: the concurrent result must be identical.
-            let session = Session(graph: model.graph)
-            let layer = layers[selection.layerIndex]
-            model.info.fill(session.input, from: model.info.networkView(of: FakeCamera.image(frameIndex)))
-            session.forward(upTo: layer.valueID)
-            // The probe maximizes what the ascent does: the centre unit, or the channel's mean.
-            let seed: Seed = selection.objective == .channelMean
-                ? .channel(selection.channel, mean: true)
-                : .unit(channel: selection.channel, y: layer.height / 2, x: layer.width / 2)
-            let expected = try session.backward(from: layer.valueID, seed: seed, mode: selection.mode)
-            #expect(probe.values == expected.array)
-            return
+        #expect(pipeline.wait(timeout: 10) { pipeline.latestProbe?.selection == selection })
+        let probe = try #require(pipeline.latestProbe)
+        #expect(probe.width == 16 && probe.height == 16)
+        // Recompute from the probe's frame on this thread: the concurrent result must be identical.
+        let session = Session(graph: model.graph)
+        let layer = layers[selection.layerIndex]
+        model.info.fill(session.input, from: model.info.networkView(of: FakeCamera.image(probe.sourceFrameIndex)))
+        session.forward(upTo: layer.valueID)
+        // The probe maximizes what the ascent does: the centre unit, or the channel's mean.
+        let seed: Seed = selection.objective == .channelMean
+            ? .channel(selection.channel, mean: true)
+            : .unit(channel: selection.channel, y: layer.height / 2, x: layer.width / 2)
+        let expected = try session.backward(from: layer.valueID, seed: seed, mode: selection.mode)
+        #expect(probe.values == expected.array)
+    }
+
+    /// Outside lossless mode the forward thread keeps every value only for the frames the probe will read; the others
+    /// go through a session that keeps only the shown layer. The probe's results still equal a sequential backward on
+    /// their own frames, a frozen frame is probed itself, and nothing keeps every value while nothing is probed.
+    @Test func forwardKeepsEveryValueOnlyForFramesTheProbeReads() throws {
+        let camera = FakeCamera()   // 100 frames a second
+        let selection = UnitSelection(layerIndex: 1, channel: 2, mode: .guided)
+        let pipeline = makePipeline([fakeSource(camera)], layer: 1, channel: 2, mode: .guided, probeMaxFPS: 5)
+        pipeline.start()
+        defer { pipeline.stop() }
+        var pause = timespec(tv_sec: 2, tv_nsec: 0)
+        nanosleep(&pause, nil)
+        let s = pipeline.statistics
+        #expect(s.probes >= 3 && s.keptPasses >= s.probes, "\(s.keptPasses) passes kept every value for \(s.probes) probes")
+        #expect(s.forwardPasses > 3 * s.keptPasses, "\(s.keptPasses) of \(s.forwardPasses) passes kept every value")
+        try checkProbe(pipeline, selection)
+
+        pipeline.update { $0.frozen = true }
+        #expect(pipeline.wait(timeout: 10) {
+            guard let probe = pipeline.latestProbe, let shown = pipeline.latestSnapshot else { return false }
+            return probe.snapshotSequence == shown.sequence && probe.sourceFrameIndex == shown.sourceFrameIndex
+        }, "the frozen frame's own backward image")
+        try checkProbe(pipeline, selection)
+
+        pipeline.update {
+            $0.frozen = false
+            $0.probing = false
         }
-        Issue.record("no probe result matched the newest snapshot in 20 tries")
+        #expect(pipeline.wait(timeout: 10) { pipeline.statistics.forwardPasses > s.forwardPasses + 20 })
+        let kept = pipeline.statistics.keptPasses, passes = pipeline.statistics.forwardPasses
+        #expect(pipeline.wait(timeout: 10) { pipeline.statistics.forwardPasses > passes + 20 })
+        #expect(pipeline.statistics.keptPasses == kept, "no probe, yet passes kept every value")
     }
 
     /// The probe thread starts at most `probeMaxFPS` backward passes a second on a faster source (the fake camera
@@ -124,16 +148,6 @@ import Visualization
         #expect(slow.wait(timeout: 10) { slow.latestProbe?.selection == next })
         let waited = Double(uptimeNanoseconds() - clicked) / 1e9
         #expect(waited < 2, "the new selection's probe came \(waited) s after the click")
-    }
-
-    /// The source frame of snapshot `sequence` (freezes the pipeline so it stays the newest).
-    private func sourceFrameIndex(of sequence: Int, _ pipeline: LivePipeline) -> Int? {
-        pipeline.update { $0.paused = true }
-        defer { pipeline.update { $0.paused = false } }
-        guard let s = pipeline.latestSnapshot, s.sequence == sequence else {
-            return nil   // a newer snapshot arrived; the probe is for an older one
-        }
-        return s.sourceFrameIndex
     }
 
     /// Other viewers (browsers): their layers ride along in every snapshot and their units are probed as well, each

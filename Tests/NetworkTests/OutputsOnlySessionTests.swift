@@ -63,6 +63,31 @@ import TestSupport
 }
 
 extension OutputsOnlySessionTests {
+    /// Values named in `keeping` stay readable, bit for bit a plain session's, frame after frame: a block's output, the
+    /// expanded map inside a fusable expand → depthwise pair, and a pre-activation map a fused clamp would overwrite.
+    /// Everything else still shares buffers, and the head not kept is still pooled as it is made.
+    @Test func keptValuesStayReadableAndTheRestStillShares() throws {
+        let (g, residual, logits, _) = try Self.graph()
+        let kept = try ["res", "expand", "expand.bn"].map { try g.id(of: $0) }
+        let plain = Session(graph: g), lean = Session(graph: g, outputsOnly: true, keeping: kept)
+        #expect(!PointwiseAVX512.supported || lean.pooledHeadNodes == ["wide"], "\(lean.pooledHeadNodes)")
+        var rng = SplitMix64(seed: 34)
+        for frame in 0..<3 {
+            let input = Tensor.random([1, 3, 12, 12], in: -2...2, using: &rng)
+            plain.run(input)
+            lean.run(input)
+            for v in kept {
+                let name = g.values[v].name
+                assertClose(try lean.value(name), plain.values[v], rtol: 0, atol: 0, "\(name), frame \(frame)")
+            }
+            assertClose(lean.values[logits], plain.values[logits], rtol: 1e-6, atol: 1e-6, "logits, frame \(frame)")
+        }
+        let dw = try g.id(of: "dw")
+        #expect(kept.allSatisfy { !lean.droppedValues.contains($0) } && lean.droppedValues.contains(dw))
+        #expect(!lean.droppedValues.contains(residual))
+        #expect(throws: NetworkError.notKept("dw", reason: .buffersShared)) { try lean.value("dw") }
+    }
+
     struct Pair: Sendable, CustomStringConvertible {
         let input: [Int], stride: Int, kernel: Int, pads: [Int]
         var description: String { "x\(input) k\(kernel) s\(stride) p\(pads)" }

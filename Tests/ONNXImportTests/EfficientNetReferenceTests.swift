@@ -58,4 +58,31 @@ import Testing
             #expect(maxAbs <= 1e-3, "\(name) logits: max abs error \(maxAbs)")
         }
     }
+
+    /// The live forward pass on frames the probe does not read: outputs only, but the shown layers kept readable
+    /// (one inside a banded expand → depthwise pair, one a fused block's output, the pooled head's map). They and the
+    /// logits match onnxruntime, and the blocks not kept still run fused.
+    @Test func keptLayersOfAnOutputsOnlySessionMatchOnnxruntime() throws {
+        let model = try ONNXModel.load(path: Fixtures.defaultModel)
+        let index = try Fixtures.referenceIndex()
+        let kept = ["blocks.1.depthwise", "blocks.8", "head"]
+        let session = Session(graph: model.graph, outputsOnly: true, keeping: try kept.map { try model.graph.id(of: $0) })
+        if PointwiseAVX512.supported {
+            #expect(session.fusedBlockNodes == (5...15).map { "blocks.\($0).expand.bn" }, "\(session.fusedBlockNodes)")
+            #expect(session.pooledHeadNodes.isEmpty, "the head's map is kept, so it is not pooled as it is made")
+        }
+        for (name, photo) in index.photos.sorted(by: { $0.key < $1.key }) {
+            let input = try Fixtures.readFloat32(Fixtures.referenceDir + "/" + photo.input.file, shape: photo.input.shape)
+            session.run(input)
+            for layer in kept + ["logits"] {
+                let ref = try #require(photo.outputs[layer])
+                let expected = try Fixtures.readFloat32(Fixtures.referenceDir + "/" + ref.file, shape: ref.shape)
+                let got = try session.value(layer)
+                #expect(got.count == expected.count, "\(layer): \(got.shape) vs \(ref.shape)")
+                let maxRef = (0..<expected.count).map { abs(expected[$0]) }.max() ?? 0
+                let maxAbs = (0..<min(got.count, expected.count)).map { abs(got[$0] - expected[$0]) }.max() ?? .infinity
+                #expect(maxAbs <= 1e-3 * max(1, maxRef), "\(name) \(layer): max abs error \(maxAbs)")
+            }
+        }
+    }
 }
