@@ -2,7 +2,8 @@ import Glibc
 import NeuralNetwork
 import Tensors
 
-/// The probe thread's body: the selected unit's backward image on the newest snapshot.
+/// The probe thread's body: the selected unit's backward image on the newest snapshot whose activations the forward
+/// thread kept (it keeps them when the probe says it will want them, `ForwardSessions.want(at:)`).
 ///
 /// The backward pass runs over the activations the forward thread computed for that snapshot (`ForwardSessions`),
 /// with this thread's own gradient buffers: no second forward pass. Priority below the forward pass comes from two
