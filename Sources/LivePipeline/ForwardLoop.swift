@@ -20,6 +20,10 @@ final class ForwardLoop: @unchecked Sendable {
     private var answeredWish: UInt64?
     /// A recent pass that kept every value, in nanoseconds (moving average), to start one early enough.
     private var keepAllNanoseconds = 15e6
+    /// The time from one pass's start to the next one's, in nanoseconds (moving average): the source's frame interval,
+    /// or a pass's length when frames wait.
+    private var passInterval = 16.7e6
+    private var lastPassStart: UInt64?
 
     init(pipeline: LivePipeline) {
         self.pipeline = pipeline
@@ -58,11 +62,12 @@ final class ForwardLoop: @unchecked Sendable {
     }
 
     /// Whether the next pass keeps every value for the probe's backward: always in lossless mode (every snapshot is
-    /// probed there); otherwise when the probe will want activations (`wish`) by the time the pass ends, once per wish.
+    /// probed there); otherwise, once per wish, when the pass after it would end after the probe wants activations
+    /// (`wish`): the kept frame is then the last one ready by that time, so the probe does not wait for one.
     private func keepsAll(probing: Bool, wish: UInt64) -> Bool {
         if pipeline.configuration.lossless { return true }
         guard probing else { return false }
-        return wish != answeredWish && uptimeNanoseconds() &+ UInt64(keepAllNanoseconds) >= wish
+        return wish != answeredWish && uptimeNanoseconds() &+ UInt64(passInterval + keepAllNanoseconds) >= wish
     }
 
     /// The next frame to work on, honouring freeze (frames are read and discarded) and lockstep credits.
@@ -80,6 +85,11 @@ final class ForwardLoop: @unchecked Sendable {
 
     private func process(_ frame: StampedFrame, layerIndex: Int, watched: Set<Int>, keepAll: Bool) {
         let start = uptimeNanoseconds()
+        // Gaps of a pause, a freeze or a stalled source say nothing about the frame interval.
+        if let last = lastPassStart, start &- last < 250_000_000 {
+            passInterval += 0.2 * (Double(start &- last) - passInterval)
+        }
+        lastPassStart = start
         let written = keepAll ? pipeline.forwardSessions.beginWrite() : nil
         let session = written?.session ?? leanSession(keeping: [layerIndex] + watched.sorted())
         let info = pipeline.info
