@@ -1,3 +1,4 @@
+import Imaging
 import NeuralNetwork
 import Tensors
 import Visualization
@@ -19,10 +20,10 @@ final class ForwardLoop: @unchecked Sendable {
     /// The probe's wish (`ForwardSessions.wantedAt`) the last pass that kept every value answered.
     private var answeredWish: UInt64?
     /// A recent pass that kept every value, in nanoseconds (moving average), to start one early enough.
-    private var keepAllNanoseconds = 15e6
+    private var keepAllNanoseconds = MovingAverage(15e6)
     /// The time from one pass's start to the next one's, in nanoseconds (moving average): the source's frame interval,
     /// or a pass's length when frames wait.
-    private var passInterval = 16.7e6
+    private var passInterval = MovingAverage(16.7e6)
     private var lastPassStart: UInt64?
 
     init(pipeline: LivePipeline) {
@@ -67,7 +68,7 @@ final class ForwardLoop: @unchecked Sendable {
     private func keepsAll(probing: Bool, wish: UInt64) -> Bool {
         if pipeline.configuration.lossless { return true }
         guard probing else { return false }
-        return wish != answeredWish && uptimeNanoseconds() &+ UInt64(passInterval + keepAllNanoseconds) >= wish
+        return wish != answeredWish && uptimeNanoseconds() &+ UInt64(passInterval.value + keepAllNanoseconds.value) >= wish
     }
 
     /// The next frame to work on, honouring freeze (frames are read and discarded) and lockstep credits.
@@ -87,15 +88,12 @@ final class ForwardLoop: @unchecked Sendable {
         let start = uptimeNanoseconds()
         // Gaps of a pause, a freeze or a stalled source say nothing about the frame interval.
         if let last = lastPassStart, start &- last < 250_000_000 {
-            passInterval += 0.2 * (Double(start &- last) - passInterval)
+            passInterval.add(Double(start &- last))
         }
         lastPassStart = start
         let written = keepAll ? pipeline.forwardSessions.beginWrite() : nil
         let session = written?.session ?? leanSession(keeping: [layerIndex] + watched.sorted())
-        let info = pipeline.info
-        let view = info.networkView(of: frame.frame.image)
-        info.fill(session.input, from: view)
-        session.forward()
+        let view = forward(frame, in: session)
         let layer = pipeline.layers[layerIndex]
         let activations = session.values[layer.valueID].array
         sequence += 1
@@ -109,16 +107,23 @@ final class ForwardLoop: @unchecked Sendable {
         let elapsed = uptimeNanoseconds() - start
         if let written {
             pipeline.forwardSessions.endWrite(written.slot, sequence: sequence, sourceFrameIndex: frame.frame.index)
-            keepAllNanoseconds += 0.2 * (Double(elapsed) - keepAllNanoseconds)
+            keepAllNanoseconds.add(Double(elapsed))
         }
         pipeline.publish(snapshot, forwardNanoseconds: elapsed, keptAll: written != nil)
+    }
+
+    /// Preprocesses `frame` into `session`'s input and runs the whole graph; returns the network's view of the frame.
+    private func forward(_ frame: StampedFrame, in session: Session) -> RGBImage {
+        let view = pipeline.info.networkView(of: frame.frame.image)
+        pipeline.info.fill(session.input, from: view)
+        session.forward()
+        return view
     }
 
     /// Computes the last published snapshot's frame again keeping every value, under that snapshot's sequence.
     private func keepValues(of frame: StampedFrame) {
         let (slot, session) = pipeline.forwardSessions.beginWrite()
-        pipeline.info.fill(session.input, from: pipeline.info.networkView(of: frame.frame.image))
-        session.forward()
+        _ = forward(frame, in: session)
         pipeline.forwardSessions.endWrite(slot, sequence: sequence, sourceFrameIndex: frame.frame.index)
         pipeline.probeWake.signal()
     }

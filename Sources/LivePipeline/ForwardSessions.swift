@@ -14,15 +14,19 @@ import Synchronization
 /// says when it will next want activations (`want(at:)`), and the other frames go through a session that keeps only
 /// the shown layers (`ForwardLoop`).
 final class ForwardSessions: Sendable {
+    /// A snapshot whose activations a session holds.
+    private struct Held {
+        var sequence: Int
+        /// Its `LayerSnapshot.sourceFrameIndex`.
+        var sourceFrameIndex: Int
+    }
     private struct Slots {
-        /// The snapshot sequence whose activations each session holds; nil while it is being written.
-        var holds: [Int?]
-        /// The source frame of each held snapshot (`LayerSnapshot.sourceFrameIndex`).
-        var frames: [Int]
+        /// What each session holds; nil while it is being written.
+        var holds: [Held?]
         var read: Int?
     }
     private let sessions: [UncheckedSession]
-    private let slots = Mutex(Slots(holds: [nil, nil], frames: [0, 0], read: nil))
+    private let slots = Mutex(Slots(holds: [nil, nil], read: nil))
     /// Uptime nanoseconds at which the probe next wants activations; 0 at first (at once), `.max` while it wants none.
     private let wanted = Atomic<UInt64>(0)
 
@@ -34,7 +38,7 @@ final class ForwardSessions: Sendable {
     /// For the forward thread: the session to compute the next snapshot in (its old contents are gone).
     func beginWrite() -> (slot: Int, session: Session) {
         let slot = slots.withLock { s -> Int in
-            let i = s.holds.indices.filter { $0 != s.read }.min { (s.holds[$0] ?? -1) < (s.holds[$1] ?? -1) }!
+            let i = s.holds.indices.filter { $0 != s.read }.min { (s.holds[$0]?.sequence ?? -1) < (s.holds[$1]?.sequence ?? -1) }!
             s.holds[i] = nil
             return i
         }
@@ -44,10 +48,7 @@ final class ForwardSessions: Sendable {
     /// For the forward thread: `slot` now holds the activations of snapshot `sequence`, computed on source frame
     /// `sourceFrameIndex`.
     func endWrite(_ slot: Int, sequence: Int, sourceFrameIndex: Int) {
-        slots.withLock {
-            $0.holds[slot] = sequence
-            $0.frames[slot] = sourceFrameIndex
-        }
+        slots.withLock { $0.holds[slot] = Held(sequence: sequence, sourceFrameIndex: sourceFrameIndex) }
     }
 
     /// For the probe: it will want activations to run backward on from `time` (uptime nanoseconds; `.max`: none).
@@ -58,16 +59,14 @@ final class ForwardSessions: Sendable {
 
     /// The newest snapshot whose activations a session holds, and its source frame.
     var newest: (sequence: Int, sourceFrameIndex: Int)? {
-        slots.withLock { s in
-            s.holds.indices.filter { s.holds[$0] != nil }.max { s.holds[$0]! < s.holds[$1]! }
-                .map { (s.holds[$0]!, s.frames[$0]) }
-        }
+        slots.withLock { $0.holds.compactMap { $0 }.max { $0.sequence < $1.sequence } }
+            .map { ($0.sequence, $0.sourceFrameIndex) }
     }
 
     /// Runs `body` with the session holding snapshot `sequence`; nil when the forward thread has overwritten it.
     func withActivations<T>(of sequence: Int, _ body: (Session) throws -> T) rethrows -> T? {
         let slot = slots.withLock { s -> Int? in
-            guard s.read == nil, let i = s.holds.firstIndex(of: sequence) else { return nil }
+            guard s.read == nil, let i = s.holds.firstIndex(where: { $0?.sequence == sequence }) else { return nil }
             s.read = i
             return i
         }

@@ -16,7 +16,7 @@ final class ProbeLoop: @unchecked Sendable {
     /// When the last backward pass started (uptime nanoseconds), for `Configuration.probeMaxFPS`.
     private var lastStart: UInt64 = 0
     /// A recent backward pass, in nanoseconds (moving average): the next wish for activations is that far ahead.
-    private var passNanoseconds = 50e6
+    private var passNanoseconds = MovingAverage(50e6)
     /// Snapshot sequence each extra unit was last probed on.
     private var done: [UnitSelection: Int] = [:]
 
@@ -54,12 +54,11 @@ final class ProbeLoop: @unchecked Sendable {
             }
             lastStart = uptimeNanoseconds()
             // The next wish: when this pass should be over and the rate cap lets the next one start.
-            let interval = pipeline.configuration.probeMaxFPS > 0 ? 1e9 / pipeline.configuration.probeMaxFPS : 0
-            sessions.want(at: lastStart &+ UInt64(max(passNanoseconds, interval)))
+            sessions.want(at: lastStart &+ UInt64(max(passNanoseconds.value, capInterval * 1e9)))
             // When the forward thread has already overwritten the snapshot's activations, it kept a newer one: the next
             // round takes that.
             guard probe(sequence, frameIndex, selection, gradients) else { continue }
-            passNanoseconds += 0.2 * (Double(uptimeNanoseconds() &- lastStart) - passNanoseconds)
+            passNanoseconds.add(Double(uptimeNanoseconds() &- lastStart))
             if selection == controls.selection { lastKey = (sequence, selection) }
             done[selection] = sequence
         }
@@ -77,14 +76,18 @@ final class ProbeLoop: @unchecked Sendable {
         pipeline.forwardWake.signal()
     }
 
+    /// Seconds between pass starts at `Configuration.probeMaxFPS` (0: no cap).
+    private var capInterval: Double {
+        pipeline.configuration.probeMaxFPS > 0 ? 1 / pipeline.configuration.probeMaxFPS : 0
+    }
+
     /// How long to wait before probing `selection` so the thread stays under `probeMaxFPS`; nil to go now (also when
     /// the main selection has just changed: the newly clicked unit's image should not wait).
     private func secondsToWait(before selection: UnitSelection, _ controls: PipelineControls) -> Double? {
-        let maxFPS = pipeline.configuration.probeMaxFPS
-        guard maxFPS > 0, !pipeline.configuration.lossless else { return nil }
+        guard capInterval > 0, !pipeline.configuration.lossless else { return nil }
         if selection == controls.selection, lastKey.map({ $0.selection != selection }) ?? true { return nil }
-        let elapsed = Double(uptimeNanoseconds() &- lastStart) / 1e9, interval = 1 / maxFPS
-        return elapsed < interval ? interval - elapsed : nil
+        let elapsed = Double(uptimeNanoseconds() &- lastStart) / 1e9
+        return elapsed < capInterval ? capInterval - elapsed : nil
     }
 
     /// The wanted unit to probe next on snapshot `sequence`: the main selection first, then the extra one computed

@@ -5,6 +5,16 @@ import Synchronization
 /// Monotonic nanoseconds: the clock frames are stamped with and latencies are measured on.
 public func uptimeNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
+/// A moving average that weighs each new sample by a fifth, so it follows the last few samples (the live threads'
+/// estimates of how long their passes take and how far apart they start).
+struct MovingAverage {
+    private(set) var value: Double
+
+    init(_ initial: Double) { value = initial }
+
+    mutating func add(_ sample: Double) { value += 0.2 * (sample - value) }
+}
+
 /// Events per second over a sliding window of the last `window` seconds.
 public final class RateMeter: Sendable {
     private let times: Mutex<[UInt64]>

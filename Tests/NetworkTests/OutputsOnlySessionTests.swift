@@ -36,15 +36,22 @@ import TestSupport
         return (g, residual, logits, down)
     }
 
-    @Test func outputsEqualAPlainSessionsAndBuffersAreShared() throws {
-        let (g, residual, logits, mid) = try Self.graph()
-        let plain = Session(graph: g), lean = Session(graph: g, outputsOnly: true)
-        #expect(!PointwiseAVX512.supported || lean.pooledHeadNodes == ["wide"], "\(lean.pooledHeadNodes)")
-        var rng = SplitMix64(seed: 32)
+    /// Runs both sessions on the same three random inputs of `graph()`'s shape, calling `check` after each frame.
+    static func runFrames(_ plain: Session, _ lean: Session, seed: UInt64, check: (Int) throws -> Void) rethrows {
+        var rng = SplitMix64(seed: seed)
         for frame in 0..<3 {
             let input = Tensor.random([1, 3, 12, 12], in: -2...2, using: &rng)
             plain.run(input)
             lean.run(input)
+            try check(frame)
+        }
+    }
+
+    @Test func outputsEqualAPlainSessionsAndBuffersAreShared() throws {
+        let (g, residual, logits, mid) = try Self.graph()
+        let plain = Session(graph: g), lean = Session(graph: g, outputsOnly: true)
+        #expect(!PointwiseAVX512.supported || lean.pooledHeadNodes == ["wide"], "\(lean.pooledHeadNodes)")
+        try Self.runFrames(plain, lean, seed: 32) { frame in
             // The logits come through `wide` and the pool, which the lean session computes as one step (`PooledHead`):
             // the same sums in another order. Everything before them is bit for bit.
             assertClose(lean.values[logits], plain.values[logits], rtol: 1e-6, atol: 1e-6, "logits, frame \(frame)")
@@ -71,11 +78,7 @@ extension OutputsOnlySessionTests {
         let kept = try ["res", "expand", "expand.bn"].map { try g.id(of: $0) }
         let plain = Session(graph: g), lean = Session(graph: g, outputsOnly: true, keeping: kept)
         #expect(!PointwiseAVX512.supported || lean.pooledHeadNodes == ["wide"], "\(lean.pooledHeadNodes)")
-        var rng = SplitMix64(seed: 34)
-        for frame in 0..<3 {
-            let input = Tensor.random([1, 3, 12, 12], in: -2...2, using: &rng)
-            plain.run(input)
-            lean.run(input)
+        try Self.runFrames(plain, lean, seed: 34) { frame in
             for v in kept {
                 let name = g.values[v].name
                 assertClose(try lean.value(name), plain.values[v], rtol: 0, atol: 0, "\(name), frame \(frame)")
