@@ -12,36 +12,66 @@ public enum GradientRendering: String, Sendable, CaseIterable {
     case normblur
 
     /// Renders planar `values` (3 planes of `width`×`height`), scaled by their own extreme value.
+    ///
+    /// Why the raw loops: the live window renders each probe result (3×224×224, up to 20 a second) on its drawing
+    /// thread, which shares two cores with the forward pass; with array maps, a key-path filter and bounds-checked
+    /// stores one rendering took about 2 ms, a sixth of that thread's time (perf, BENCHMARKS.md).
     public func render(_ values: [Float], width: Int, height: Int) -> RGBImage {
         let plane = width * height
         precondition(values.count == 3 * plane, "GradientRendering: \(values.count) values for 3x\(height)x\(width)")
         var out = [UInt8](repeating: 0, count: plane * 3)
-        switch self {
-        case .raw:
-            let peak = Self.robustPeak(values.map(abs))
-            for i in 0..<plane { for c in 0..<3 { out[i * 3 + c] = Self.signed(values[c * plane + i], peak) } }
-        case .gray:
-            let sum = (0..<plane).map { values[$0] + values[plane + $0] + values[2 * plane + $0] }
-            let peak = Self.robustPeak(sum.map(abs))
-            for i in 0..<plane { let g = Self.signed(sum[i], peak); out[i * 3] = g; out[i * 3 + 1] = g; out[i * 3 + 2] = g }
-        case .norm, .normblur:
-            var norm = (0..<plane).map { i -> Float in
-                let (r, g, b) = (values[i], values[plane + i], values[2 * plane + i])
-                return (r * r + g * g + b * b).squareRoot()
-            }
-            if self == .normblur { norm = GaussianBlur.apply(norm, width: width, height: height, sigma: Float(max(width, height)) / 100 + 1) }
-            let peak = Self.robustPeak(norm)
-            for i in 0..<plane {
-                let g = peak > 0 && norm[i].isFinite ? UInt8(min(norm[i] / peak * 255, 255).rounded()) : 0
-                out[i * 3] = g; out[i * 3 + 1] = g; out[i * 3 + 2] = g
+        values.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { o in
+                switch self {
+                case .raw:
+                    let peak = Self.robustPeak(count: 3 * plane) { abs(v[$0]) }
+                    for c in 0..<3 {
+                        for i in 0..<plane { o[i * 3 + c] = Self.signed(v[c * plane + i], peak) }
+                    }
+                case .gray:
+                    let sum = [Float](unsafeUninitializedCapacity: plane) { s, n in
+                        for i in 0..<plane { s[i] = v[i] + v[plane + i] + v[2 * plane + i] }
+                        n = plane
+                    }
+                    let peak = Self.robustPeak(count: plane) { abs(sum[$0]) }
+                    for i in 0..<plane {
+                        let g = Self.signed(sum[i], peak)
+                        o[i * 3] = g; o[i * 3 + 1] = g; o[i * 3 + 2] = g
+                    }
+                case .norm, .normblur:
+                    var norm = [Float](unsafeUninitializedCapacity: plane) { s, n in
+                        for i in 0..<plane {
+                            let (r, g, b) = (v[i], v[plane + i], v[2 * plane + i])
+                            s[i] = (r * r + g * g + b * b).squareRoot()
+                        }
+                        n = plane
+                    }
+                    if self == .normblur {
+                        norm = GaussianBlur.apply(norm, width: width, height: height, sigma: Float(max(width, height)) / 100 + 1)
+                    }
+                    let peak = Self.robustPeak(count: plane) { norm[$0] }
+                    for i in 0..<plane {
+                        let g = peak > 0 && norm[i].isFinite ? UInt8(min(norm[i] / peak * 255, 255).rounded()) : 0
+                        o[i * 3] = g; o[i * 3 + 1] = g; o[i * 3 + 2] = g
+                    }
+                }
             }
         }
         return RGBImage(width: width, height: height, pixels: out)
     }
 
-    /// The 99.5th percentile of the magnitudes: a few extreme pixels would otherwise leave the rest invisible.
-    static func robustPeak(_ magnitudes: [Float]) -> Float {
-        let finite = magnitudes.filter(\.isFinite)
+    /// The 99.5th percentile of the finite magnitudes `magnitude(0..<count)`: a few extreme pixels would otherwise
+    /// leave the rest invisible.
+    @inline(__always)
+    static func robustPeak(count: Int, _ magnitude: (Int) -> Float) -> Float {
+        let finite = [Float](unsafeUninitializedCapacity: count) { s, n in
+            n = 0
+            for i in 0..<count {
+                let m = magnitude(i)
+                s[n] = m
+                n &+= m.isFinite ? 1 : 0
+            }
+        }
         guard !finite.isEmpty else { return 0 }
         let p = OrderStatistic.value(atRank: min(finite.count - 1, Int(Double(finite.count) * 0.995)), in: finite)
         return p > 0 ? p : finite.max()!
