@@ -77,11 +77,15 @@ public protocol Op: Sendable {
     /// Whether `backward` can write every element of input 0's gradient (`BackwardArgs.overwrite`), which saves
     /// zero-filling the buffer first and reading it back.
     func overwritesInputGradient(scratch: AnyObject?) -> Bool
+    /// Whether an overwriting `backward` may write input 0's gradient over the output gradient itself: element i of
+    /// the one depends only on element i of the other (and of the forward values), and the shapes are equal.
+    var gradientInPlace: Bool { get }
 }
 
 extension Op {
     public var fusesClamp: Bool { false }
     public func overwritesInputGradient(scratch: AnyObject?) -> Bool { false }
+    public var gradientInPlace: Bool { false }
     public func makeScratch(inputs: [[Int]], output: [Int]) -> AnyObject? { nil }
     public func multiplyAdds(inputs: [[Int]], output: [Int]) -> Int { 0 }
     /// Ops whose scratch is proportional to the output or smaller: counted as one more output.

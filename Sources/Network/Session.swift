@@ -298,6 +298,10 @@ public final class Session {
             if let v = n.inputs.first, live.contains(v), grads[v] == nil, !n.inputs.dropFirst().contains(v) {
                 overwrite = n.op.overwritesInputGradient(scratch: scratch[i])
             }
+            // An element-wise op's overwriting backward writes over its output gradient, which dies with it: one
+            // buffer fewer in the caches (the probe's clamps on 112×112 maps read and wrote three 4.8 MB arrays).
+            let inPlace = overwrite && n.op.gradientInPlace && graph.values[n.inputs[0]].shape == graph.values[n.output].shape
+            if inPlace { grads[n.inputs[0]] = outputGrad }
             var inputGrads: [Tensor?] = []
             for v in n.inputs {
                 guard live.contains(v) else { inputGrads.append(nil); continue }
@@ -310,7 +314,7 @@ public final class Session {
             args.overwrite = overwrite
             n.op.backward(args)
             grads[n.output] = nil
-            workspace.release(outputGrad)
+            if !inPlace { workspace.release(outputGrad) }
         }
         return grads[inputID]!
     }

@@ -80,6 +80,28 @@ private func backprop(_ x: Tensor, _ steps: [(any Op, [Tensor])], seed: [Float],
         }
     }
 
+    @Test func aClampAfterAnotherOpWritesOverItsOutputGradient() throws {
+        // Mul by 2 gives [8, 2, −2, 5]; the clamp's gradient (its input's only one) is written over its output
+        // gradient's buffer, the seed's copy, which then goes on to the Mul. Twice on one session and workspace, so
+        // a buffer that changed hands is reused; the caller's seed is left alone.
+        var g = Graph()
+        let x = g.addInput("x", shape: [4])
+        let m = try g.addNode("double", Mul(), inputs: [x, g.addConstant("two", Tensor(shape: [1], values: [2]))], output: "m")
+        let y = try g.addNode("relu6", Clamp(low: 0, high: 6), inputs: [m], output: "y")
+        let s = Session(graph: g)
+        s.run(Tensor(shape: [4], values: [4, 1, -1, 2.5]))
+        let seed = Tensor(shape: [4], values: [1, 1, 1, -1])
+        let expected: [BackwardMode: [Float]] = [.gradient: [0, 2, 0, -2], .deconvnet: [2, 2, 2, 0], .guided: [0, 2, 0, 0]]
+        let workspace = GradientWorkspace()
+        for _ in 0..<2 {
+            for mode in BackwardMode.allCases {
+                let gx = try s.backward(from: y, seed: .tensor(seed), mode: mode, gradients: workspace)
+                assertClose(gx, shape: [4], expected[mode]!, "\(mode)")
+            }
+        }
+        assertClose(seed, shape: [4], [1, 1, 1, -1], "the seed")
+    }
+
     @Test func hardSwishIsRectifiedLikeRelu() throws {
         // Slopes: x = −4 → 0, −2 → −1/6, 1 → 5/6, 4 → 1.
         let x = Tensor(shape: [4], values: [-4, -2, 1, 4])

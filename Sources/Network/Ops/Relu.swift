@@ -40,6 +40,7 @@ public struct Clamp: Op {
     }
 
     public func overwritesInputGradient(scratch: AnyObject?) -> Bool { true }
+    public var gradientInPlace: Bool { true }
 
     /// gx[i] += gy[i] where `pass(x, gy)` holds (NaN fails every comparison, so it never passes); with `overwrite`,
     /// gx[i] = gy[i] there and 0 elsewhere.
