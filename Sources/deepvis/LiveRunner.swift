@@ -160,6 +160,8 @@ struct LiveRunner {
             let r = window.layout(for: window.lastFrame).optimization
             log += "\t\(shown?.step ?? -1)\t\(r.x),\(r.y),\(r.width),\(r.height)\n"
         }
+        // Read before stopping: stopping cancels a running ascent, whose rate the statistics then no longer show.
+        let statistics = pipeline.statistics
         pipeline.stopAndJoin()
         if let failure = viewer.startFailure { fail(failure) }
         if let saveError { fail(saveError) }
@@ -167,12 +169,11 @@ struct LiveRunner {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try Data(log.utf8).write(to: URL(fileURLWithPath: out + "/frames.tsv"))
         }
-        report(viewer, warmRSS: warmRSS)
+        report(viewer, statistics, warmRSS: warmRSS)
     }
 
     /// Prints the statistics (and writes --stats-json); tells a user without a display what happened instead.
-    private func report(_ viewer: LiveViewer, warmRSS: Double?) {
-        let s = pipeline.statistics
+    private func report(_ viewer: LiveViewer, _ s: LiveStatistics, warmRSS: Double?) {
         let seconds = max(viewer.elapsedSeconds, 1e-9)
         let stats: [String: Double] = [
             "seconds": seconds, "display_fps": Double(viewer.framesDrawn) / seconds,
