@@ -3,19 +3,23 @@ extension RGBImage {
     /// (for 0…1 conventions such as ImageNet's 0.485/0.229, multiply mean and std by 255).
     /// EfficientNet-Lite uses mean 127, std 128 on every channel.
     public func planarFloat(mean: [Float], std: [Float]) -> [Float] {
+        [Float](unsafeUninitializedCapacity: width * height * 3) { out, n in
+            writePlanarFloat(into: out.baseAddress!, mean: mean, std: std)
+            n = width * height * 3
+        }
+    }
+
+    /// Writes `planarFloat(mean:std:)`'s 3·width·height values into `out`, with no array between (the live forward
+    /// thread fills its input tensor this way every frame).
+    public func writePlanarFloat(into out: UnsafeMutablePointer<Float>, mean: [Float], std: [Float]) {
         precondition(mean.count == 3 && std.count == 3, "planarFloat needs three means and three stds")
         let plane = width * height
-        var out = [Float](repeating: 0, count: plane * 3)
-        let scale = std.map { 1 / $0 }
         pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<3 {
-                    let m = mean[c], s = scale[c], offset = c * plane
-                    for i in 0..<plane { dst[offset + i] = (Float(src[3 * i + c]) - m) * s }
-                }
+            for c in 0..<3 {
+                let m = mean[c], s = 1 / std[c], dst = out + c * plane
+                for i in 0..<plane { dst[i] = (Float(src[3 * i + c]) - m) * s }
             }
         }
-        return out
     }
 
     /// The inverse of `planarFloat`: `x = value · std[c] + mean[c]`, rounded and clamped to 0…255.

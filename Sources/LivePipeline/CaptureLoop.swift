@@ -70,7 +70,9 @@ final class CaptureLoop: @unchecked Sendable {
     private func step(_ source: FrameSource) {
         do {
             guard let frame = try source.next(timeout: 0.25) else { return endOfStream() }
-            let stamped = StampedFrame(frame: frame, captureTime: uptimeNanoseconds(), id: nextID)
+            let captureTime = uptimeNanoseconds()
+            let stamped = StampedFrame(frame: frame, captureTime: captureTime, id: nextID,
+                                       view: pipeline.info.networkView(of: frame.image))
             nextID += 1
             pipeline.captureRate.tick()
             pipeline.frames.put(stamped, lossless: pipeline.configuration.lossless)

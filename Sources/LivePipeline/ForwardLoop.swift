@@ -112,12 +112,11 @@ final class ForwardLoop: @unchecked Sendable {
         pipeline.publish(snapshot, forwardNanoseconds: elapsed, keptAll: written != nil)
     }
 
-    /// Preprocesses `frame` into `session`'s input and runs the whole graph; returns the network's view of the frame.
+    /// Normalizes `frame`'s view into `session`'s input and runs the whole graph; returns the view.
     private func forward(_ frame: StampedFrame, in session: Session) -> RGBImage {
-        let view = pipeline.info.networkView(of: frame.frame.image)
-        pipeline.info.fill(session.input, from: view)
+        pipeline.info.fill(session.input, from: frame.view)
         session.forward()
-        return view
+        return frame.view
     }
 
     /// Computes the last published snapshot's frame again keeping every value, under that snapshot's sequence.

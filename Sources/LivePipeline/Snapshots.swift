@@ -35,6 +35,9 @@ public struct StampedFrame: Sendable {
     public var captureTime: UInt64
     /// 1, 2, … per pipeline, across sources (the source's own `frame.index` restarts when sources change).
     public var id: Int
+    /// The network's view of the frame (resized and cropped to its input), made on the capture thread: the forward
+    /// thread, whose pass must fit between two frames, then only normalizes it.
+    public var view: RGBImage
 }
 
 /// A class and its softmax probability.

@@ -14,8 +14,13 @@ extension ModelInfo {
     /// Writes the normalized planar input for an image already at the network's size into `tensor` [1,3,H,W].
     public func fill(_ tensor: Tensor, from view: RGBImage) {
         precondition(view.width == inputWidth && view.height == inputHeight, "image \(view.width)x\(view.height) is not the input size")
-        let plane = view.planarFloat(mean: mean, std: std)
-        plane.withUnsafeBufferPointer { tensor.data.update(from: $0.baseAddress!, count: min(tensor.count, plane.count)) }
+        if tensor.count >= 3 * inputWidth * inputHeight {
+            view.writePlanarFloat(into: tensor.data, mean: mean, std: std)
+        } else {
+            // Fewer input channels than three: the first planes, as many as fit.
+            let plane = view.planarFloat(mean: mean, std: std)
+            plane.withUnsafeBufferPointer { tensor.data.update(from: $0.baseAddress!, count: tensor.count) }
+        }
     }
 
     /// A fresh [1,3,H,W] input tensor for any image.
