@@ -76,12 +76,13 @@ final class ForwardLoop: @unchecked Sendable {
         let frames = pipeline.frames
         if controls.frozen && held != nil {
             // Lockstep leaves the frame waiting, so unfreezing resumes exactly where it stopped.
-            if !pipeline.configuration.lossless { _ = frames.take() }
+            if !pipeline.configuration.lossless { frames.discardAll() }
             return nil
         }
         guard frames.hasItem else { return nil }
         if pipeline.configuration.lossless && !pipeline.takeCredit() { return nil }
-        return frames.take()
+        let now = uptimeNanoseconds(), maxAge = UInt64(pipeline.configuration.frameQueueMaxAge * 1e9)
+        return frames.take { now &- $0.captureTime > maxAge }
     }
 
     private func process(_ frame: StampedFrame, layerIndex: Int, watched: Set<Int>, keepAll: Bool) {

@@ -36,9 +36,19 @@ public final class LivePipeline: Sendable {
         /// The share of the source's frame rate the ascent and prefetch threads protect: while frames arrive and the
         /// forward pass keeps less than this share of them (over `RateMeter`'s 2-s window), they sleep
         /// `ascentYieldSeconds` after each step. Nice 19 alone leaves the ascent's memory traffic, which cost a 60 fps
-        /// source 169–184 of 1800 frames with the ascent running all the time in one set of runs; with this floor, the
-        /// forward pass kept 58.0–58.6 fps against nice 19's 55.8–58.8 in five alternated pairs (BENCHMARKS.md).
-        public var forwardFloorFraction = 0.98
+        /// source 169–184 of 1800 frames with the ascent running all the time in one set of runs; a floor of 0.98 kept
+        /// 58.0–58.6 fps against nice 19's 55.8–58.8 in five alternated pairs. 0.995 (in effect: no frame dropped in
+        /// the window) cost the ascent a quarter of its speed when every late pass dropped a frame; with the frame
+        /// queue (`frameQueueDepth`) it costs the ascent nothing measurable (BENCHMARKS.md).
+        public var forwardFloorFraction = 0.995
+        /// Frames waiting for the forward pass at most, oldest first (a new one pushes out the oldest), and how old
+        /// (seconds) the forward pass takes one while a newer one waits: older ones are dropped. With one slot, every
+        /// pass that overran the 16.7 ms between two 60 fps frames (a neighbour's burst on this shared 2-vCPU host,
+        /// where a live pass takes about 14 ms) dropped a frame; with room for 50 ms of them, the passes after it catch
+        /// up. The age bound keeps a forward pass that is behind for good (a slow model) on recent frames rather than
+        /// always three frames late (BENCHMARKS.md). Lossless mode always holds one.
+        public var frameQueueDepth = 3
+        public var frameQueueMaxAge = 0.05
         /// How long the ascent thread sleeps after a step while the forward pass is below its floor.
         public var ascentYieldSeconds = 0.1
         /// The nice value the ascent thread sets for itself outside lossless mode (19: the lowest priority), so it
@@ -131,7 +141,8 @@ public final class LivePipeline: Sendable {
         controlState = Mutex(controls)
         optimizerSession = SharedSession(graph: graph, keeping: layers.map(\.valueID))
         forwardSessions = ForwardSessions(graph: graph, keeping: layers.map(\.valueID))
-        frames = FrameMailbox(arrived: forwardWake)
+        // Lossless runs hand over one frame at a time, as they always did: nothing is dropped there to catch up on.
+        frames = FrameMailbox(capacity: configuration.lossless ? 1 : configuration.frameQueueDepth, arrived: forwardWake)
         status = LatestValue(SourceStatus(phase: .opening, source: sources[controls.sourceIndex].name, message: ""))
     }
 

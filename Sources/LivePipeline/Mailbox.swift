@@ -53,13 +53,14 @@ public final class WakeUp: Sendable {
     }
 }
 
-/// The capture → forward hand-over: a single slot where the newest frame wins.
+/// The capture → forward hand-over: a few slots, oldest first, where a new frame pushes out the oldest when full.
 ///
-/// `put` replaces an unconsumed frame and counts it as dropped (the network only ever looks at the
-/// newest picture). In lossless mode (headless, reproducible runs) `put` instead waits for the slot to empty.
+/// `put` into a full mailbox drops the oldest frame and counts it, and `take` can skip frames grown too old while a newer
+/// one waits (the network looks at recent pictures only). In lossless mode (headless, reproducible runs) `put` instead
+/// waits for a slot.
 public final class FrameMailbox<Item: Sendable>: Sendable {
     private struct State {
-        var item: Item?
+        var items: [Item] = []
         var dropped = 0
         var delivered = 0
         var closed = false
@@ -68,24 +69,29 @@ public final class FrameMailbox<Item: Sendable>: Sendable {
     private let spaceFreed = WakeUp()
     /// Signalled on every `put`; the consumer waits on it.
     public let arrived: WakeUp
+    /// Frames held at most.
+    public let capacity: Int
 
-    /// A mailbox whose `put` signals `arrived` (pass the consumer thread's wake-up to share it).
-    public init(arrived: WakeUp = WakeUp()) {
+    /// A mailbox of `capacity` slots whose `put` signals `arrived` (pass the consumer thread's wake-up to share it).
+    public init(capacity: Int = 1, arrived: WakeUp = WakeUp()) {
+        precondition(capacity >= 1, "FrameMailbox: capacity \(capacity)")
+        self.capacity = capacity
         self.arrived = arrived
     }
 
-    /// Hands over `item`. Lossy: replaces (and counts) a waiting item. Lossless: waits until the slot is
-    /// free or the mailbox is closed; returns false if it was closed.
+    /// Hands over `item`. Lossy: when full, drops (and counts) the oldest waiting item. Lossless: waits until a
+    /// slot is free or the mailbox is closed; returns false if it was closed.
     @discardableResult
     public func put(_ item: Item, lossless: Bool = false) -> Bool {
         while true {
             let stored: Bool? = state.withLock { s in
                 if s.closed { return false }
-                if s.item != nil {
+                if s.items.count >= capacity {
                     if lossless { return nil }
+                    s.items.removeFirst()
                     s.dropped += 1
                 }
-                s.item = item
+                s.items.append(item)
                 return true
             }
             guard let stored else { spaceFreed.wait(seconds: 0.5); continue }
@@ -94,21 +100,37 @@ public final class FrameMailbox<Item: Sendable>: Sendable {
         }
     }
 
-    /// Removes and returns the waiting item, if any; never blocks.
-    public func take() -> Item? {
+    /// Removes and returns the oldest waiting item that `isStale` accepts (older ones are dropped and counted), or the
+    /// newest if every one is stale; nil if none waits. Never blocks.
+    public func take(skippingStale isStale: (Item) -> Bool = { _ in false }) -> Item? {
         let item: Item? = state.withLock { s in
-            defer { s.item = nil }
-            if s.item != nil { s.delivered += 1 }
-            return s.item
+            guard !s.items.isEmpty else { return nil }
+            while s.items.count > 1 && isStale(s.items[0]) {
+                s.items.removeFirst()
+                s.dropped += 1
+            }
+            s.delivered += 1
+            return s.items.removeFirst()
         }
         if item != nil { spaceFreed.signal() }
         return item
     }
 
-    /// Whether an item is waiting.
-    public var hasItem: Bool { state.withLock { $0.item != nil } }
+    /// Discards every waiting item (not counted as dropped: nobody wanted them); returns how many.
+    @discardableResult
+    public func discardAll() -> Int {
+        let count = state.withLock { s in
+            defer { s.items.removeAll() }
+            return s.items.count
+        }
+        if count > 0 { spaceFreed.signal() }
+        return count
+    }
 
-    /// Items replaced before anyone took them.
+    /// Whether an item is waiting.
+    public var hasItem: Bool { state.withLock { !$0.items.isEmpty } }
+
+    /// Items pushed out before anyone took them.
     public var droppedCount: Int { state.withLock { $0.dropped } }
 
     /// Items taken by the consumer.

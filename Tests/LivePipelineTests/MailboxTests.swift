@@ -14,6 +14,38 @@ struct MailboxTests {
         #expect(box.droppedCount == 2 && box.deliveredCount == 1)
     }
 
+    @Test func aFullQueuePushesOutItsOldestFrame() {
+        let box = FrameMailbox<Int>(capacity: 2)
+        box.put(1)
+        box.put(2)
+        #expect(box.droppedCount == 0)
+        box.put(3)
+        #expect(box.take() == 2)
+        box.put(4)
+        #expect(box.take() == 3)
+        #expect(box.take() == 4)
+        #expect(box.take() == nil)
+        #expect(box.droppedCount == 1 && box.deliveredCount == 3)
+        box.put(5)
+        box.put(6)
+        #expect(box.discardAll() == 2 && !box.hasItem && box.droppedCount == 1)
+    }
+
+    @Test func staleFramesAreSkippedWhileANewerOneWaits() {
+        let box = FrameMailbox<Int>(capacity: 3)
+        for i in 1...3 { box.put(i) }
+        // 1 and 2 are stale while 3 waits: both are dropped.
+        #expect(box.take { $0 < 3 } == 3)
+        #expect(box.droppedCount == 2)
+        box.put(4)
+        // The only frame is taken however old.
+        #expect(box.take { _ in true } == 4)
+        for i in 5...7 { box.put(i) }
+        #expect(box.take { $0 < 6 } == 6)
+        #expect(box.take { $0 < 6 } == 7)
+        #expect(box.droppedCount == 3 && box.deliveredCount == 4)
+    }
+
     @Test func losslessPutWaitsUntilTheSlotIsTaken() {
         let box = FrameMailbox<Int>()
         box.put(1, lossless: true)

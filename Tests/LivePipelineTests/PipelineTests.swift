@@ -313,7 +313,9 @@ import Visualization
     @Test func ascentYieldsOnlyWhileTheForwardPassFallsBehindArrivingFrames() {
         let floor = LivePipeline.Configuration().forwardFloorFraction
         #expect(LivePipeline.forwardIsBehind(captureFPS: 60, forwardFPS: 55, floor: floor))
-        #expect(!LivePipeline.forwardIsBehind(captureFPS: 60, forwardFPS: 59.5, floor: floor))
+        #expect(!LivePipeline.forwardIsBehind(captureFPS: 60, forwardFPS: 59.8, floor: floor))
+        // Two frames dropped in the 2-s window of a 60 fps source are already behind.
+        #expect(LivePipeline.forwardIsBehind(captureFPS: 60, forwardFPS: 59, floor: floor))
         #expect(!LivePipeline.forwardIsBehind(captureFPS: 30, forwardFPS: 30, floor: floor))
         #expect(LivePipeline.forwardIsBehind(captureFPS: 30, forwardFPS: 12, floor: floor))
         // No frames arriving (a still image, a source that ended): nothing to protect.
