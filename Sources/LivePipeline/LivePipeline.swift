@@ -48,6 +48,7 @@ public final class LivePipeline: Sendable {
         /// up. The age bound keeps a forward pass that is behind for good (a slow model) on recent frames rather than
         /// always three frames late (BENCHMARKS.md). Lossless mode always holds one.
         public var frameQueueDepth = 3
+        /// Seconds a waiting frame may age before the forward pass skips it for a newer one (see `frameQueueDepth`).
         public var frameQueueMaxAge = 0.05
         /// How long the ascent thread sleeps after a step while the forward pass is below its floor.
         public var ascentYieldSeconds = 0.1
