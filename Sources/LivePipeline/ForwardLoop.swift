@@ -1,4 +1,3 @@
-import Imaging
 import NeuralNetwork
 import Tensors
 import Visualization
@@ -94,13 +93,13 @@ final class ForwardLoop: @unchecked Sendable {
         lastPassStart = start
         let written = keepAll ? pipeline.forwardSessions.beginWrite() : nil
         let session = written?.session ?? leanSession(keeping: [layerIndex] + watched.sorted())
-        let view = forward(frame, in: session)
+        forward(frame, in: session)
         let layer = pipeline.layers[layerIndex]
         let activations = session.values[layer.valueID].array
         sequence += 1
         let snapshot = LayerSnapshot(
             sequence: sequence, frameID: frame.id, sourceFrameIndex: frame.frame.index, captureTime: frame.captureTime,
-            input: view, layerIndex: layerIndex, activations: activations,
+            input: frame.view, layerIndex: layerIndex, activations: activations,
             top: topClasses(session),
             watchedActivations: Dictionary(uniqueKeysWithValues: watched.filter(pipeline.layers.indices.contains).map {
                 ($0, session.values[pipeline.layers[$0].valueID].array)
@@ -113,17 +112,16 @@ final class ForwardLoop: @unchecked Sendable {
         pipeline.publish(snapshot, forwardNanoseconds: elapsed, keptAll: written != nil)
     }
 
-    /// Normalizes `frame`'s view into `session`'s input and runs the whole graph; returns the view.
-    private func forward(_ frame: StampedFrame, in session: Session) -> RGBImage {
+    /// Normalizes `frame`'s view into `session`'s input and runs the whole graph.
+    private func forward(_ frame: StampedFrame, in session: Session) {
         pipeline.info.fill(session.input, from: frame.view)
         session.forward()
-        return frame.view
     }
 
     /// Computes the last published snapshot's frame again keeping every value, under that snapshot's sequence.
     private func keepValues(of frame: StampedFrame) {
         let (slot, session) = pipeline.forwardSessions.beginWrite()
-        _ = forward(frame, in: session)
+        forward(frame, in: session)
         pipeline.forwardSessions.endWrite(slot, sequence: sequence, sourceFrameIndex: frame.frame.index)
         pipeline.probeWake.signal()
     }
