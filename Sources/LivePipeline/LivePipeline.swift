@@ -397,14 +397,3 @@ final class SharedSession: @unchecked Sendable {
         return layers.contains(where: session.droppedValues.contains) ? Session(graph: graph) : session
     }
 }
-
-/// Sets the calling thread's kernel name. Foundation's `Thread.name` stays inside Foundation on Linux, and glibc's
-/// `pthread_setname_np` is not visible to Swift (it needs _GNU_SOURCE), so this writes /proc/thread-self/comm, which
-/// names the calling thread (Linux 3.17+). A failure only leaves the process's name, as before.
-func nameCallingThread(_ name: String) {
-    let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-    guard fd >= 0 else { return }
-    defer { close(fd) }
-    let bytes = Array(name.utf8.prefix(15))
-    _ = bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
-}

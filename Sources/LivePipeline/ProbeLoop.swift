@@ -1,4 +1,3 @@
-import Glibc
 import NeuralNetwork
 import Tensors
 
@@ -129,11 +128,4 @@ final class ProbeLoop: @unchecked Sendable {
         pipeline.publish(outcome)
         return true
     }
-}
-
-/// Raises the calling thread's nice value. On Linux the nice value belongs to the thread, and `who` = 0
-/// names the calling thread, so only this thread slows down (see setpriority(2), BUGS).
-func lowerPriority(by niceness: Int32) {
-    guard niceness > 0 else { return }
-    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
 }
