@@ -112,13 +112,20 @@ public final class GradientAscent {
         var history: [HistoryEntry] = []
         var stop = StopReason.finished
         var recoveries = 0, failures = 0, lastImage = bestX
+        // The jittered image and its gradient's adjoint, reused every step: fresh buffers of this size are pages mapped and
+        // unmapped at every step, each page's first write a fault and each unmapping a TLB shootdown on the other core.
+        let warped = preset.jitter.map { _ in (image: Tensor(shape: bestX.shape), gradient: Tensor(shape: bestX.shape)) }
         var step = 0
         while step < iterations {
             if shouldStop() { stop = .cancelled(step: step); break }
             param.normalize()
             let x = param.image()
             let warp = preset.jitter.map { AffineWarp.random($0, using: &rng) }
-            let seen = warp?.apply(x, width: space.width, height: space.height) ?? x
+            var seen = x
+            if let warp, let warped {
+                warp.apply(x, into: warped.image, width: space.width, height: space.height)
+                seen = warped.image
+            }
             let value = try evaluator.evaluate(seen)
             gradientHook?(step, value.gradient)
             guard value.value.isFinite, value.gradient.buffer.allSatisfy(\.isFinite) else {
@@ -147,7 +154,11 @@ public final class GradientAscent {
             onProgress?(AscentProgress(step: step, iterations: iterations, objective: value.value, bestObjective: bestValue))
             // Like the toolbox, the last step only measures, so the reported values describe the final image.
             if step < iterations - 1 {
-                let g = warp?.adjoint(value.gradient, width: space.width, height: space.height) ?? value.gradient
+                var g = value.gradient
+                if let warp, let warped {
+                    warp.adjoint(value.gradient, into: warped.gradient, width: space.width, height: space.height)
+                    g = warped.gradient
+                }
                 rule.ascend(param.parameters, gradient: param.parameterGradient(g, step: step, iterations: iterations))
                 for r in preset.regularizers where param is PixelParameter {
                     r.apply(to: param.parameters, gradient: g, step: step, width: space.width, height: space.height)

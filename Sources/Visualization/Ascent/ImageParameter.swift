@@ -7,7 +7,8 @@ protocol ImageParameter: AnyObject {
     var parameters: Tensor { get }
     /// The image for the current parameters.
     func image() -> Tensor
-    /// The direction the step rule takes from d/dx at the current parameters, at `step` of `iterations`.
+    /// The direction the step rule takes from d/dx at the current parameters, at `step` of `iterations`; valid until
+    /// the next call (it may be a buffer the parameter reuses).
     func parameterGradient(_ imageGradient: Tensor, step: Int, iterations: Int) -> Tensor
     /// Called before each step: keeps the parameters valid (pixels: the 0…255 range).
     func normalize()
@@ -41,8 +42,9 @@ final class SpectralParameter: ImageParameter {
     let parameters: Tensor
     let space: PixelSpace
     private let dh: Tensor, dw: Tensor, scale: [Float]
-    private var sigmoid: [Float] = []
-    private let work: Tensor, tmp: Tensor, x: Tensor
+    private var sigmoid: [Float]
+    /// Buffers of every step, made once: a fresh one per step was pages mapped, faulted in and unmapped each time.
+    private let work: Tensor, tmp: Tensor, tmp2: Tensor, x: Tensor, gradient: Tensor
 
     /// Lucid's `color_correlation_svd_sqrt`, normalized by its largest column norm.
     static let colour: [Float] = {
@@ -63,7 +65,9 @@ final class SpectralParameter: ImageParameter {
             let fy = Float(i / w) / Float(2 * h), fx = Float(i % w) / Float(2 * w)
             return 1 / max((fy * fy + fx * fx).squareRoot(), 1 / n) / 4
         }
-        work = Tensor(shape: space.shape); tmp = Tensor(shape: [h, w]); x = Tensor(shape: space.shape)
+        work = Tensor(shape: space.shape); tmp = Tensor(shape: [h, w]); tmp2 = Tensor(shape: [h, w]); x = Tensor(shape: space.shape)
+        gradient = Tensor(shape: space.shape)
+        sigmoid = [Float](repeating: 0, count: 3 * h * w)
     }
 
     /// Orthonormal DCT-II matrix D[k, n] = α_k cos(π(2n+1)k / 2N).
@@ -84,12 +88,10 @@ final class SpectralParameter: ImageParameter {
             let p = parameters.data + c * plane
             for i in 0..<plane { tmp.data[i] = p[i] * scale[i] }
             // z = D_hᵀ · (S⊙P) · D_w
-            let t2 = Tensor(shape: [h, w])
-            BLAS.gemm(transA: true, m: h, n: w, k: h, a: dh.data, lda: h, b: tmp.data, ldb: w, c: t2.data, ldc: w)
-            BLAS.gemm(m: h, n: w, k: w, a: t2.data, lda: w, b: dw.data, ldb: w, c: work.data + c * plane, ldc: w)
+            BLAS.gemm(transA: true, m: h, n: w, k: h, a: dh.data, lda: h, b: tmp.data, ldb: w, c: tmp2.data, ldc: w)
+            BLAS.gemm(m: h, n: w, k: w, a: tmp2.data, lda: w, b: dw.data, ldb: w, c: work.data + c * plane, ldc: w)
         }
         let m = Self.colour
-        sigmoid = [Float](repeating: 0, count: 3 * plane)
         for i in 0..<plane {
             let z = (work[i], work[plane + i], work[2 * plane + i])
             for c in 0..<3 {
@@ -104,12 +106,12 @@ final class SpectralParameter: ImageParameter {
 
     func parameterGradient(_ g: Tensor, step: Int, iterations: Int) -> Tensor {
         let h = space.height, w = space.width, plane = h * w, m = Self.colour
-        let out = Tensor(shape: space.shape)
+        let out = gradient
         // dz = Mᵀ · (255 σ(1−σ) ⊙ dx)
         for i in 0..<plane {
-            var dy = [Float](repeating: 0, count: 3)
-            for c in 0..<3 { let s = sigmoid[c * plane + i]; dy[c] = 255 * s * (1 - s) * g[c * plane + i] }
-            for c in 0..<3 { work[c * plane + i] = m[c] * dy[0] + m[3 + c] * dy[1] + m[6 + c] * dy[2] }
+            func dy(_ c: Int) -> Float { let s = sigmoid[c * plane + i]; return 255 * s * (1 - s) * g[c * plane + i] }
+            let dy0 = dy(0), dy1 = dy(1), dy2 = dy(2)
+            for c in 0..<3 { work[c * plane + i] = m[c] * dy0 + m[3 + c] * dy1 + m[6 + c] * dy2 }
         }
         for c in 0..<3 {
             // dP = S ⊙ (D_h · dz · D_wᵀ)
