@@ -107,7 +107,7 @@ public final class GradientAscent {
         var rng = SeededGenerator(seed: seed)
         let param = makeParameter(space: space, rng: &rng)
         var rule = StepState(rule: preset.stepRule, count: param.parameters.count)
-        var bestX = param.image().copy(), bestParams = param.parameters.copy()
+        let bestX = param.image().copy(), bestParams = param.parameters.copy()
         var bestValue = -Float.infinity, bestStep = 0
         var history: [HistoryEntry] = []
         var stop = StopReason.finished
@@ -143,7 +143,7 @@ public final class GradientAscent {
             failures = 0
             if value.value > bestValue {
                 bestValue = value.value; bestStep = step
-                bestX = x.copy(); bestParams.assign(param.parameters)
+                bestX.assign(x); bestParams.assign(param.parameters)
             }
             lastImage = x
             if historyEvery > 0 && (step % historyEvery == 0 || step == iterations - 1) {
